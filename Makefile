@@ -1,0 +1,55 @@
+# Licentieportaal. `make run` starts the portal with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/licentieportaal
+REDIS_DEFAULT ?= redis://127.0.0.1:6379/0
+TEST_ENV := DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_DEFAULT)}
+
+.PHONY: run test lint format worker beat bench messages clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+messages: $(BIN)/.installed  ## compile the nl/en gettext catalogues
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+run: $(BIN)/.installed messages  ## set up SQLite, load demo data and serve on 127.0.0.1:8000
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput -v 0
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(BIN)/.installed-dev messages lint  ## the whole suite on PostgreSQL and Redis
+	$(TEST_ENV) $(BIN)/python manage.py check_services
+	$(TEST_ENV) $(BIN)/pytest
+
+lint: $(BIN)/.installed-dev  ## ruff, formatting, migrations and Django's checks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v 0
+	$(BIN)/python manage.py check
+
+format: $(BIN)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: $(BIN)/.installed  ## a Celery worker (needs REDIS_URL)
+	$(BIN)/celery -A portal worker -l info
+
+beat: $(BIN)/.installed  ## Celery beat: schedules the nightly recount (needs REDIS_URL)
+	$(BIN)/celery -A portal beat -l info
+
+bench: $(BIN)/.installed-dev  ## recount benchmark at the default size on PostgreSQL
+	$(TEST_ENV) $(BIN)/python manage.py check_services
+	$(TEST_ENV) $(BIN)/python manage.py migrate --noinput -v 0
+	$(TEST_ENV) $(BIN)/python manage.py bench_refresh
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,193 @@
+"""Environments (installations of the product) and the data each one reports.
+
+Identities are stored normalised (lower-cased codes, UUID GUIDs) so that counting can use
+plain indexed columns; the original spelling is kept for display.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Left, Lower
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Customer
+
+ENVIRONMENT_CODE_RE = r"^[OTAD][0-9]{5}[A-Z]{2}$"
+
+
+class EnvironmentType(models.TextChoices):
+    PRODUCTION = "O", _("Productie")
+    TEST = "T", _("Test")
+    ACCEPT = "A", _("Acceptatie")
+    DEMO = "D", _("Demo")
+
+
+class Environment(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="environments")
+    code = models.CharField(
+        _("omgevingscode"),
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(ENVIRONMENT_CODE_RE, _("Een omgevingscode ziet eruit als O12345AA."))],
+    )
+    type = models.CharField(_("type"), max_length=1, choices=EnvironmentType.choices)
+    name = models.CharField(_("omschrijving"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("actief"), default=True)
+    decommissioned_at = models.DateTimeField(_("uit gebruik sinds"), null=True, blank=True)
+    # taken_at of the newest imported snapshot: the basis of the stale-data warning.
+    data_taken_at = models.DateTimeField(_("gegevens van"), null=True, blank=True)
+    data_imported_at = models.DateTimeField(_("gegevens ingelezen"), null=True, blank=True)
+    created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("omgeving")
+        verbose_name_plural = _("omgevingen")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["customer", "type"], name="environment_customer_type")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=ENVIRONMENT_CODE_RE), name="environment_code_format"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(type=Left("code", 1)), name="environment_type_matches_code"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(type__in=EnvironmentType.values), name="environment_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def customer_digits(self) -> str:
+        return self.code[1:6]
+
+    def clean(self) -> None:
+        errors = {}
+        if self.code and self.type and self.code[:1] != self.type:
+            errors["type"] = _("De eerste letter van de code (%(letter)s) past niet bij het type.") % {
+                "letter": self.code[:1]
+            }
+        if self.code and self.customer_id and self.code[1:6] != self.customer.number:
+            errors["code"] = _("De cijfers van de code moeten het klantnummer %(number)s zijn.") % {
+                "number": self.customer.number
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class UserIdentity(models.Model):
+    """One normalised user code, shared by all environments: counting works on its integer id."""
+
+    code = models.CharField(max_length=150, unique=True)
+
+    class Meta:
+        verbose_name = _("gebruikerscode")
+        verbose_name_plural = _("gebruikerscodes")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(code=Lower("code")), name="identity_code_normalised"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class UserKind(models.TextChoices):
+    PERSON = "person", _("Persoon")
+    TEMP = "temp", _("Uitzendkracht")
+    INTERN = "intern", _("Stagiair")
+    TEST = "test", _("Testgebruiker")
+    SYSTEM = "system", _("Systeemgebruiker")
+    COWORKER = "coworker", _("Meewerkgebruiker")
+
+
+class EnvironmentUser(models.Model):
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="users")
+    identity = models.ForeignKey(UserIdentity, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("gebruikerscode"), max_length=150, help_text=_("Zoals aangeleverd."))
+    name = models.CharField(_("naam"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mailadres"), blank=True)
+    profit = models.BooleanField(_("Profit"), default=False)
+    insite = models.BooleanField(_("InSite"), default=False)
+    outsite = models.BooleanField(_("OutSite"), default=False)
+    blocked = models.BooleanField(_("geblokkeerd"), default=False)
+    kind = models.CharField(_("soort"), max_length=10, choices=UserKind.choices, default=UserKind.PERSON)
+    last_login = models.DateTimeField(_("laatste login"), null=True, blank=True)
+    employee_guid = models.UUIDField(_("medewerker"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("gebruiker")
+        verbose_name_plural = _("gebruikers")
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "identity"], name="one_user_per_identity"),
+            models.CheckConstraint(condition=models.Q(kind__in=UserKind.values), name="user_kind_valid"),
+        ]
+        indexes = [
+            # Only these rows can count, so the recount scans this partial index alone.
+            models.Index(
+                fields=["environment", "identity", "profit", "insite", "outsite"],
+                name="user_countable",
+                condition=models.Q(blocked=False) & ~models.Q(kind="coworker"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.environment_id})"
+
+
+class Employee(models.Model):
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="employees")
+    guid = models.UUIDField(_("GUID"))
+    name = models.CharField(_("naam"), max_length=200, blank=True)
+    in_service = models.BooleanField(_("in dienst"), default=True)
+    kind = models.CharField(_("soort"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("medewerker")
+        verbose_name_plural = _("medewerkers")
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "guid"], name="one_employee_per_guid"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.guid)
+
+
+class Declaration(models.Model):
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="declarations")
+    number = models.CharField(
+        _("aangiftenummer"), max_length=100, help_text=_("Genormaliseerd (kleine letters).")
+    )
+    display_number = models.CharField(_("aangiftenummer zoals aangeleverd"), max_length=100)
+
+    class Meta:
+        verbose_name = _("aangifte")
+        verbose_name_plural = _("aangiften")
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "number"], name="one_declaration_per_number"),
+            models.CheckConstraint(
+                condition=models.Q(number=Lower("number")), name="declaration_number_normalised"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+
+class Client(models.Model):
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="clients")
+    code = models.CharField(_("cliëntcode"), max_length=100, help_text=_("Genormaliseerd (kleine letters)."))
+    display_code = models.CharField(_("cliëntcode zoals aangeleverd"), max_length=100)
+    name = models.CharField(_("naam"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("cliënt")
+        verbose_name_plural = _("cliënten")
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "code"], name="one_client_per_code"),
+            models.CheckConstraint(condition=models.Q(code=Lower("code")), name="client_code_normalised"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_code

@@ -1,0 +1,126 @@
+"""A customer's license, its countable lines and the append-only record of every change."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from environments.usage import ENVIRONMENT_SCOPES, ENVIRONMENT_TYPE_ITEMS, LICENSE_ITEMS, Item, Scope
+from portal.models import Contact, Customer
+
+# The edition Profit Small Business never allows more than this many environments.
+SMALL_BUSINESS_MAX_ENVIRONMENTS = 10
+# Upper bound for any license quantity: far beyond any real license, well inside the column.
+MAX_QUANTITY = 1_000_000
+
+
+class Edition(models.TextChoices):
+    SMALL_BUSINESS = "small_business", _("Profit Small Business")
+    PROFIT = "profit", _("Profit")
+    ENTERPRISE = "enterprise", _("Profit Enterprise")
+
+
+class License(models.Model):
+    customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="license")
+    edition = models.CharField(_("editie"), max_length=20, choices=Edition.choices, default=Edition.PROFIT)
+    flex = models.BooleanField(_("Flex"), default=False, help_text=_("Flexibele licentie voor medewerkers."))
+    counted_at = models.DateTimeField(_("laatst geteld"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("licentie")
+        verbose_name_plural = _("licenties")
+        constraints = [
+            models.CheckConstraint(condition=Q(edition__in=Edition.values), name="license_edition_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer.number} {self.get_edition_display()}"
+
+    @property
+    def is_small_business(self) -> bool:
+        return self.edition == Edition.SMALL_BUSINESS
+
+
+class LicenseLine(models.Model):
+    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="lines")
+    item = models.CharField(_("onderdeel"), max_length=20, choices=Item.choices)
+    scope = models.CharField(_("bereik"), max_length=10, choices=Scope.choices)
+    maximum = models.PositiveIntegerField(
+        _("maximum"), default=0, help_text=_("Waar de klant feitelijk recht op heeft.")
+    )
+    portal = models.PositiveIntegerField(
+        _("portaalaantal"), default=0, help_text=_("Wat het portaal als licentie toont.")
+    )
+    in_use = models.PositiveIntegerField(_("in gebruik"), default=0)
+    counted_at = models.DateTimeField(_("geteld op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("licentieregel")
+        verbose_name_plural = _("licentieregels")
+        ordering = ["license", "item", "scope"]
+        constraints = [
+            models.UniqueConstraint(fields=["license", "item", "scope"], name="one_line_per_item_scope"),
+            models.CheckConstraint(
+                condition=Q(maximum__gte=0, portal__gte=0, in_use__gte=0), name="line_quantities_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(maximum__lte=MAX_QUANTITY, portal__lte=MAX_QUANTITY),
+                name="line_quantities_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(item__in=[i.value for i in LICENSE_ITEMS], scope=Scope.LICENSE)
+                | Q(
+                    item__in=[i.value for i in ENVIRONMENT_TYPE_ITEMS],
+                    scope__in=[s.value for s in ENVIRONMENT_SCOPES],
+                ),
+                name="line_item_fits_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.license.customer.number} {self.get_item_display()} ({self.get_scope_display()})"
+
+    @property
+    def available(self) -> int:
+        return self.maximum - self.in_use
+
+    @property
+    def has_deviation(self) -> bool:
+        return self.portal != self.maximum
+
+
+class LicenseMutation(models.Model):
+    """One accepted change of a license count. Append-only: never updated or deleted."""
+
+    line = models.ForeignKey(LicenseLine, on_delete=models.PROTECT, related_name="mutations")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="license_mutations")
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by = models.CharField(
+        _("door"), max_length=254, help_text=_("E-mailadres of systeemnaam van wie het deed.")
+    )
+    created_at = models.DateTimeField(_("tijdstip"), auto_now_add=True, db_index=True)
+    old_maximum = models.PositiveIntegerField(_("oud maximum"))
+    old_portal = models.PositiveIntegerField(_("oud portaalaantal"))
+    new_quantity = models.PositiveIntegerField(_("nieuw aantal"))
+    in_use = models.PositiveIntegerField(_("in gebruik bij wijziging"), null=True, blank=True)
+    acknowledged_deviation = models.BooleanField(_("afwijking bevestigd"), default=False)
+    source = models.CharField(
+        _("bron"), max_length=20, default="portal", help_text=_("portal, backoffice of request.")
+    )
+
+    class Meta:
+        verbose_name = _("mutatie")
+        verbose_name_plural = _("mutaties")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="mutation_customer_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.old_maximum} → {self.new_quantity}"
+
+    def save(self, *args, **kwargs):
+        # The audit trail is append-only; a correction is a new mutation.
+        if self.pk is not None:
+            raise ValueError("LicenseMutation is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("LicenseMutation is append-only")

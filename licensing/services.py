@@ -1,0 +1,179 @@
+"""Writes to licenses: the recount, self-service mutations and back-office entitlement changes."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from environments.usage import Item, count_usage, is_valid_pair
+from portal.models import Contact, Customer, Membership, Role
+
+from .models import MAX_QUANTITY, SMALL_BUSINESS_MAX_ENVIRONMENTS, License, LicenseLine, LicenseMutation
+
+BELOW_IN_USE = _("Het gewenste aantal komt onder het werkelijke aantal in gebruik.")
+SMALL_BUSINESS_CAP = _(
+    "Profit Small Business staat nooit meer dan %(cap)s omgevingen toe. Voor meer omgevingen is een "
+    "andere editie nodig: dien een licentieaanvraag in."
+)
+DEVIATION_NOT_ACKNOWLEDGED = _(
+    "Deze regel heeft een afwijking. Bevestig dat u het aantal waar u feitelijk recht op heeft hebt bekeken."
+)
+QUANTITY_OUT_OF_RANGE = _("Geef een geheel aantal tussen 0 en %(max)s.")
+NOT_BEHEERDER = _("Alleen een Beheerder van deze klant mag licentieaantallen wijzigen.")
+
+
+class LicenseError(Exception):
+    """A refused license change; `message` is shown to the user as it is."""
+
+    def __init__(self, message, **details):
+        super().__init__(str(message))
+        self.message = message
+        self.details = details
+
+
+class BelowInUse(LicenseError):
+    pass
+
+
+@dataclass(frozen=True)
+class RecountResult:
+    customers: int
+    lines: int
+
+
+def recount_customers(*, customer_ids: Iterable[int]) -> RecountResult:
+    """Set-based recount of a batch of customers: in use for every line, in a fixed number of queries.
+
+    Items in use without a line get a line with maximum 0 (and so show as over-use).
+    Customers without a license get one (edition Profit) so their usage is never dropped.
+    """
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return RecountResult(customers=0, lines=0)
+    now = timezone.now()
+    usage = count_usage(ids)
+    with transaction.atomic():
+        License.objects.bulk_create(
+            [License(customer_id=customer_id) for customer_id in ids], ignore_conflicts=True
+        )
+        license_ids = dict(License.objects.filter(customer_id__in=ids).values_list("customer_id", "id"))
+        keys: dict[int, set[tuple[str, str]]] = {license_id: set() for license_id in license_ids.values()}
+        for license_id, item, scope in LicenseLine.objects.filter(license_id__in=keys).values_list(
+            "license_id", "item", "scope"
+        ):
+            keys[license_id].add((item, scope))
+        rows = []
+        for customer_id, license_id in license_ids.items():
+            counted = usage.get(customer_id, {})
+            for item, scope in keys[license_id] | counted.keys():
+                rows.append(
+                    LicenseLine(
+                        license_id=license_id,
+                        item=item,
+                        scope=scope,
+                        in_use=counted.get((item, scope), 0),
+                        counted_at=now,
+                    )
+                )
+        LicenseLine.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["license", "item", "scope"],
+            update_fields=["in_use", "counted_at"],
+            batch_size=5000,
+        )
+        License.objects.filter(id__in=license_ids.values()).update(counted_at=now)
+    return RecountResult(customers=len(ids), lines=len(rows))
+
+
+def recount_customer(*, customer: Customer) -> RecountResult:
+    return recount_customers(customer_ids=[customer.id])
+
+
+def fresh_in_use(*, line: LicenseLine) -> int:
+    """The in-use count of one line computed now from the environments' data."""
+    usage = count_usage([line.license.customer_id])
+    return usage.get(line.license.customer_id, {}).get((line.item, line.scope), 0)
+
+
+def _check_quantity(*, license: License, item: str, quantity: int) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
+        raise LicenseError(QUANTITY_OUT_OF_RANGE % {"max": MAX_QUANTITY})
+    if license.is_small_business and item == Item.ENVIRONMENTS and quantity > SMALL_BUSINESS_MAX_ENVIRONMENTS:
+        raise LicenseError(SMALL_BUSINESS_CAP % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS})
+
+
+def line_change_quantity(
+    *, line: LicenseLine, by: Contact, quantity: int, acknowledge_deviation: bool = False
+) -> LicenseMutation:
+    """A Beheerder's self-service change: maximum and portal number become `quantity`.
+
+    The line is locked for the whole check-and-write, and in use is counted fresh inside the
+    lock, so concurrent changes neither lose an update nor slip below what is in use.
+    """
+    with transaction.atomic():
+        line = LicenseLine.objects.select_for_update().select_related("license").get(pk=line.pk)
+        is_beheerder = Membership.objects.filter(
+            contact=by, customer_id=line.license.customer_id, role=Role.BEHEERDER
+        ).exists()
+        if not is_beheerder:
+            raise PermissionDenied(NOT_BEHEERDER)
+        _check_quantity(license=line.license, item=line.item, quantity=quantity)
+        deviation = line.has_deviation
+        if deviation and not acknowledge_deviation:
+            raise LicenseError(DEVIATION_NOT_ACKNOWLEDGED, maximum=line.maximum, portal=line.portal)
+        in_use = fresh_in_use(line=line)
+        if quantity < in_use:
+            raise BelowInUse(BELOW_IN_USE, in_use=in_use, requested=quantity)
+        mutation = LicenseMutation.objects.create(
+            line=line,
+            customer_id=line.license.customer_id,
+            contact=by,
+            by=by.email,
+            old_maximum=line.maximum,
+            old_portal=line.portal,
+            new_quantity=quantity,
+            in_use=in_use,
+            acknowledged_deviation=deviation,
+            source="portal",
+        )
+        line.maximum = quantity
+        line.portal = quantity
+        line.in_use = in_use
+        line.counted_at = timezone.now()
+        line.save(update_fields=["maximum", "portal", "in_use", "counted_at"])
+    return mutation
+
+
+def line_set_maximum(*, customer: Customer, item: str, scope: str, quantity: int, by: str) -> LicenseMutation:
+    """A back-office change of the entitlement only; the portal number follows at the nightly run."""
+    if not is_valid_pair(item, scope):
+        raise LicenseError(
+            _("Onbekende combinatie van onderdeel %(item)s en bereik %(scope)s.")
+            % {
+                "item": item,
+                "scope": scope,
+            }
+        )
+    with transaction.atomic():
+        license, _created = License.objects.get_or_create(customer=customer)
+        _check_quantity(license=license, item=item, quantity=quantity)
+        line, _created = LicenseLine.objects.select_for_update().get_or_create(
+            license=license, item=item, scope=scope
+        )
+        mutation = LicenseMutation.objects.create(
+            line=line,
+            customer=customer,
+            by=by,
+            old_maximum=line.maximum,
+            old_portal=line.portal,
+            new_quantity=quantity,
+            in_use=line.in_use,
+            source="backoffice",
+        )
+        line.maximum = quantity
+        line.save(update_fields=["maximum"])
+    return mutation

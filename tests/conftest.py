@@ -1,0 +1,50 @@
+"""The three personas of every view test: a Beheerder and a Medewerker of customer A, a Beheerder of B."""
+
+import pytest
+
+from portal.models import Role
+from tests.factories import CustomerFactory, LicenseFactory, MembershipFactory
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    from portal.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def customer_a(db):
+    customer = CustomerFactory(number="12345", name="Bakkerij De Korenschoof BV")
+    LicenseFactory(customer=customer)
+    return customer
+
+
+@pytest.fixture
+def customer_b(db):
+    customer = CustomerFactory(number="67890", name="Van Dijk Installatietechniek")
+    LicenseFactory(customer=customer, edition="small_business")
+    return customer
+
+
+@pytest.fixture
+def beheerder(customer_a):
+    return MembershipFactory(
+        customer=customer_a, role=Role.BEHEERDER, contact__user__email="beheerder@example.nl"
+    ).contact
+
+
+@pytest.fixture
+def medewerker(customer_a):
+    return MembershipFactory(
+        customer=customer_a, role=Role.MEDEWERKER, contact__user__email="medewerker@example.nl"
+    ).contact
+
+
+@pytest.fixture
+def other_beheerder(customer_b):
+    return MembershipFactory(
+        customer=customer_b, role=Role.BEHEERDER, contact__user__email="beheerder67890@example.nl"
+    ).contact

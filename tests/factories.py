@@ -1,0 +1,139 @@
+"""factory_boy factories for every model; tests build their data with these."""
+
+import itertools
+import string
+import uuid
+
+import factory
+from django.contrib.auth import get_user_model
+
+from environments.models import (
+    Client,
+    Declaration,
+    Employee,
+    Environment,
+    EnvironmentType,
+    EnvironmentUser,
+    UserIdentity,
+)
+from licensing.models import Edition, License, LicenseLine
+from portal.models import Contact, Customer, Membership, Role
+
+PASSWORD = "correct-horse-battery"
+_SUFFIXES = ("".join(pair) for pair in itertools.product(string.ascii_uppercase, repeat=2))
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+        django_get_or_create = ("number",)
+
+    number = factory.Sequence(lambda n: f"{10000 + n:05d}")
+    name = factory.Faker("company", locale="nl_NL")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    email = factory.Sequence(lambda n: f"contact{n}@example.nl")
+    username = factory.SelfAttribute("email")
+    password = factory.django.Password(PASSWORD)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Faker("name", locale="nl_NL")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    contact = factory.SubFactory(ContactFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    role = Role.MEDEWERKER
+
+
+class LicenseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = License
+        django_get_or_create = ("customer",)
+
+    customer = factory.SubFactory(CustomerFactory)
+    edition = Edition.PROFIT
+
+
+class LicenseLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LicenseLine
+        django_get_or_create = ("license", "item", "scope")
+
+    license = factory.SubFactory(LicenseFactory)
+    item = "profit_users"
+    scope = "O"
+    maximum = 10
+    portal = factory.SelfAttribute("maximum")
+
+
+class EnvironmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Environment
+
+    customer = factory.SubFactory(CustomerFactory)
+    type = EnvironmentType.PRODUCTION
+    code = factory.LazyAttribute(lambda o: f"{o.type}{o.customer.number}{next(_SUFFIXES)}")
+    is_active = True
+
+
+def identity(code: str) -> UserIdentity:
+    return UserIdentity.objects.get_or_create(code=code.lower())[0]
+
+
+class EnvironmentUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EnvironmentUser
+
+    environment = factory.SubFactory(EnvironmentFactory)
+    code = factory.Sequence(lambda n: f"user{n}")
+    identity = factory.LazyAttribute(lambda o: identity(o.code))
+    name = factory.Faker("name", locale="nl_NL")
+    profit = True
+    insite = False
+    outsite = False
+    blocked = False
+    kind = "person"
+
+
+class EmployeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employee
+
+    environment = factory.SubFactory(EnvironmentFactory)
+    guid = factory.LazyFunction(uuid.uuid4)
+    name = factory.Faker("name", locale="nl_NL")
+    in_service = True
+    kind = "staff"
+
+
+class DeclarationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Declaration
+
+    environment = factory.SubFactory(EnvironmentFactory)
+    display_number = factory.Sequence(lambda n: f"{100000000 + n}L01")
+    number = factory.LazyAttribute(lambda o: o.display_number.lower())
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    environment = factory.SubFactory(EnvironmentFactory)
+    display_code = factory.Sequence(lambda n: f"C{n:04d}")
+    code = factory.LazyAttribute(lambda o: o.display_code.lower())
+    name = factory.Faker("company", locale="nl_NL")

@@ -1,0 +1,69 @@
+"""Access functions: every read of a customer's data starts here.
+
+A contact acts for one customer at a time (chosen with "Organisatie kiezen", kept in the
+session). Anything of a customer the contact is not a member of is answered with 404, the
+same answer as for something that does not exist; a change the role does not allow is 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+
+from .models import Contact, Customer, Membership, Role
+
+SESSION_CUSTOMER_KEY = "portal_customer_id"
+
+
+class CustomerNotChosen(Exception):
+    """The contact acts for several customers and has not chosen one yet."""
+
+
+def contact_for(request: HttpRequest) -> Contact:
+    """The logged-in user's contact; a user without one (vendor staff) has no portal pages."""
+    try:
+        return request.user.contact
+    except (AttributeError, Contact.DoesNotExist):
+        raise Http404("No contact for this user") from None
+
+
+def memberships_of(contact: Contact) -> QuerySet[Membership]:
+    return Membership.objects.filter(contact=contact, customer__is_active=True).select_related("customer")
+
+
+def membership_for(contact: Contact, customer_id: int | str | None, *, change: bool = False) -> Membership:
+    """The contact's membership of that customer: 404 if none, 403 if `change` and not Beheerder."""
+    try:
+        membership = memberships_of(contact).get(customer_id=int(customer_id))
+    except (Membership.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such customer") from None
+    if change and membership.role != Role.BEHEERDER:
+        raise PermissionDenied
+    return membership
+
+
+def current_membership(request: HttpRequest, *, change: bool = False) -> Membership:
+    """The membership of the customer the request acts for.
+
+    Raises CustomerNotChosen when the contact has several customers and chose none (the view
+    sends it to the chooser), Http404 when it has none at all.
+    """
+    contact = contact_for(request)
+    chosen = request.session.get(SESSION_CUSTOMER_KEY)
+    if chosen is not None:
+        try:
+            return membership_for(contact, chosen, change=change)
+        except Http404:
+            request.session.pop(SESSION_CUSTOMER_KEY, None)
+    memberships = list(memberships_of(contact)[:2])
+    if not memberships:
+        raise Http404("This contact acts for no customer")
+    if len(memberships) > 1:
+        raise CustomerNotChosen
+    membership = memberships[0]
+    if change and membership.role != Role.BEHEERDER:
+        raise PermissionDenied
+    return membership
+
+
+def current_customer(request: HttpRequest, *, change: bool = False) -> Customer:
+    return current_membership(request, change=change).customer

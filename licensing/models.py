@@ -1,5 +1,6 @@
 """A customer's license, its countable lines and the append-only record of every change."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -124,3 +125,77 @@ class LicenseMutation(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("LicenseMutation is append-only")
+
+
+class RequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Ingediend")
+    APPROVED = "approved", _("Goedgekeurd")
+    REJECTED = "rejected", _("Afgewezen")
+
+
+class LicenseRequest(models.Model):
+    """A Licentieaanvraag: a free request to the vendor when self-service is stuck.
+
+    About one line (approval sets its maximum) or about a free subject (approval only records
+    the decision; vendor staff arrange the rest).
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="license_requests")
+    line = models.ForeignKey(
+        LicenseLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("licentieregel"),
+    )
+    subject = models.CharField(_("onderwerp"), max_length=200, blank=True)
+    desired_quantity = models.PositiveIntegerField(_("gewenst aantal"), null=True, blank=True)
+    motivation = models.TextField(_("motivatie"), max_length=4000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
+    )
+    requested_by = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, related_name="license_requests", verbose_name=_("door")
+    )
+    created_at = models.DateTimeField(_("ingediend op"), auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(_("besloten op"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("besloten door"),
+    )
+    rejection_reason = models.TextField(_("reden van afwijzing"), blank=True)
+
+    class Meta:
+        verbose_name = _("licentieaanvraag")
+        verbose_name_plural = _("licentieaanvragen")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="request_customer_recent")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RequestStatus.values), name="request_status_valid"),
+            models.CheckConstraint(
+                condition=Q(line__isnull=False) | ~Q(subject=""), name="request_line_or_subject"
+            ),
+            models.CheckConstraint(
+                condition=Q(line__isnull=True) | Q(desired_quantity__isnull=False),
+                name="request_line_has_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(desired_quantity__isnull=True) | Q(desired_quantity__lte=MAX_QUANTITY),
+                name="request_quantity_bounded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""), name="request_rejection_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer.number}: {self.line or self.subject} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RequestStatus.SUBMITTED

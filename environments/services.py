@@ -1,0 +1,179 @@
+"""Writes to environments: importing snapshots."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
+from .snapshots import ParsedSnapshot, SnapshotError
+
+BATCH_SIZE = 2000
+# Clocks of environments drift a little; a snapshot from further ahead would make every later one stale.
+CLOCK_TOLERANCE = timedelta(minutes=10)
+
+UNKNOWN_ENVIRONMENT = "environment {code} does not exist"
+WRONG_CUSTOMER = "environment {code} does not fit its customer {number}"
+ENVIRONMENT_TWICE = "environment {code} is also imported from {other}"
+STALE = "snapshot taken at {taken_at} is older than the data it would replace (taken at {current})"
+IN_THE_FUTURE = "snapshot taken at {taken_at} lies in the future"
+NOT_STORED = "could not be stored: {detail}"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    source_name: str
+    environment: str
+    taken_at: datetime
+    users: int
+    employees: int
+    declarations: int
+    clients: int
+
+
+def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = None) -> list[ImportResult]:
+    """Replaces the users, employees, declarations and clients of each snapshot's environment.
+
+    All snapshots go in one transaction: when any of them is refused (unknown environment, code
+    not of its customer, stale, the same environment twice), nothing is changed and SnapshotError
+    names every problem.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            environments = _lock_environments(snapshots=snapshots, now=now)
+            identity_ids = _identity_ids({user.code.lower() for s in snapshots for user in s.users})
+            _replace_data(snapshots=snapshots, environments=environments, identity_ids=identity_ids)
+            for snapshot in snapshots:
+                environment = environments[snapshot.environment]
+                environment.data_taken_at = snapshot.taken_at
+                environment.data_imported_at = now
+                environment.save(update_fields=["data_taken_at", "data_imported_at"])
+    except IntegrityError as exc:
+        # Parsing should have refused anything the constraints would; this keeps a miss a clear refusal.
+        names = ", ".join(snapshot.source_name for snapshot in snapshots)
+        raise SnapshotError(f"{names}: {NOT_STORED.format(detail=exc)}") from exc
+    return [
+        ImportResult(
+            source_name=snapshot.source_name,
+            environment=snapshot.environment,
+            taken_at=snapshot.taken_at,
+            users=len(snapshot.users),
+            employees=len(snapshot.employees),
+            declarations=len(snapshot.declarations),
+            clients=len(snapshot.clients),
+        )
+        for snapshot in snapshots
+    ]
+
+
+def _lock_environments(*, snapshots: list[ParsedSnapshot], now: datetime) -> dict[str, Environment]:
+    """The snapshots' environments, locked so that concurrent imports cannot both pass the stale check."""
+    codes = sorted({snapshot.environment for snapshot in snapshots})
+    environments = {
+        environment.code: environment
+        for environment in Environment.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(code__in=codes)
+        .order_by("id")
+    }
+    errors = []
+    seen: dict[str, str] = {}
+    for snapshot in snapshots:
+        code, source = snapshot.environment, snapshot.source_name
+        if code in seen:
+            errors.append(f"{source}: environment: {ENVIRONMENT_TWICE.format(code=code, other=seen[code])}")
+            continue
+        seen[code] = source
+        environment = environments.get(code)
+        if environment is None:
+            errors.append(f"{source}: environment: {UNKNOWN_ENVIRONMENT.format(code=code)}")
+            continue
+        if environment.customer_digits != environment.customer.number or code[0] != environment.type:
+            message = WRONG_CUSTOMER.format(code=code, number=environment.customer.number)
+            errors.append(f"{source}: environment: {message}")
+        taken_at = snapshot.taken_at
+        if taken_at > now + CLOCK_TOLERANCE:
+            errors.append(f"{source}: taken_at: {IN_THE_FUTURE.format(taken_at=taken_at.isoformat())}")
+        elif environment.data_taken_at and taken_at < environment.data_taken_at:
+            current = environment.data_taken_at.astimezone(taken_at.tzinfo).isoformat()
+            message = STALE.format(taken_at=taken_at.isoformat(), current=current)
+            errors.append(f"{source}: taken_at: {message}")
+    if errors:
+        raise SnapshotError.from_errors(errors)
+    return environments
+
+
+def _identity_ids(codes: set[str]) -> dict[str, int]:
+    UserIdentity.objects.bulk_create(
+        [UserIdentity(code=code) for code in sorted(codes)], ignore_conflicts=True, batch_size=BATCH_SIZE
+    )
+    ids: dict[str, int] = {}
+    ordered = sorted(codes)
+    for start in range(0, len(ordered), BATCH_SIZE):
+        ids.update(
+            UserIdentity.objects.filter(code__in=ordered[start : start + BATCH_SIZE]).values_list(
+                "code", "id"
+            )
+        )
+    return ids
+
+
+def _replace_data(
+    *, snapshots: list[ParsedSnapshot], environments: dict[str, Environment], identity_ids: dict[str, int]
+) -> None:
+    environment_ids = [environments[snapshot.environment].id for snapshot in snapshots]
+    for model in (EnvironmentUser, Employee, Declaration, Client):
+        model.objects.filter(environment_id__in=environment_ids).delete()
+    users, employees, declarations, clients = [], [], [], []
+    for snapshot in snapshots:
+        environment_id = environments[snapshot.environment].id
+        users.extend(
+            EnvironmentUser(
+                environment_id=environment_id,
+                identity_id=identity_ids[user.code.lower()],
+                code=user.code,
+                name=user.name,
+                email=user.email,
+                profit=user.profit,
+                insite=user.insite,
+                outsite=user.outsite,
+                blocked=user.blocked,
+                kind=user.kind,
+                last_login=user.last_login,
+                employee_guid=user.employee,
+            )
+            for user in snapshot.users
+        )
+        employees.extend(
+            Employee(
+                environment_id=environment_id,
+                guid=employee.guid,
+                name=employee.name,
+                in_service=employee.in_service,
+                kind=employee.kind,
+            )
+            for employee in snapshot.employees
+        )
+        declarations.extend(
+            Declaration(
+                environment_id=environment_id,
+                number=declaration.number.lower(),
+                display_number=declaration.number,
+            )
+            for declaration in snapshot.declarations
+        )
+        clients.extend(
+            Client(
+                environment_id=environment_id,
+                code=client.code.lower(),
+                display_code=client.code,
+                name=client.name,
+            )
+            for client in snapshot.clients
+        )
+    EnvironmentUser.objects.bulk_create(users, batch_size=BATCH_SIZE)
+    Employee.objects.bulk_create(employees, batch_size=BATCH_SIZE)
+    Declaration.objects.bulk_create(declarations, batch_size=BATCH_SIZE)
+    Client.objects.bulk_create(clients, batch_size=BATCH_SIZE)

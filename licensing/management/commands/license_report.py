@@ -3,6 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from licensing.analysis import build_workbook
 from licensing.selectors import license_report
 from portal.models import Customer
 
@@ -20,9 +21,13 @@ class Command(BaseCommand):
             customer_obj = Customer.objects.get(number=customer)
         except Customer.DoesNotExist:
             raise CommandError(f"Customer {customer} does not exist.") from None
-        report = license_report(customer_obj)
         if format == "xlsx":
-            raise CommandError("The xlsx license analysis is not available yet.")
+            if not output:
+                raise CommandError("--format xlsx needs --output FILE.")
+            build_workbook(customer=customer_obj, output=output)
+            self.stderr.write(f"written to {output}")
+            return
+        report = license_report(customer_obj)
         if format == "json":
             text = json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n"
         else:

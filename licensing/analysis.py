@@ -1,0 +1,420 @@
+"""The license analysis: an .xlsx workbook streamed from the database, and its dispatch by e-mail.
+
+The workbook is written with openpyxl in write-only mode: rows go straight to the file, so memory
+does not grow with the number of users. Everything per user is aggregated in SQL (one GROUP BY
+over the normalised identity, one small bit mask per environment) and read with a server-side
+cursor in chunks; the number of queries does not depend on the number of users either.
+
+Only active environments get a column on "Gebruikers" and "Medewerkers", because only they count;
+decommissioned environments are listed on "Omgevingen" with "Actief: nee".
+"""
+
+import logging
+import tempfile
+from datetime import date, datetime
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, Value, When
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from environments.models import (
+    Client,
+    Declaration,
+    Employee,
+    Environment,
+    EnvironmentType,
+    EnvironmentUser,
+    UserKind,
+)
+from environments.usage import USER_ITEM_FLAGS
+from portal.models import Customer, Membership
+
+from .selectors import license_report
+
+logger = logging.getLogger(__name__)
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK_SIZE = 2000
+
+# "Licentietelling analyse laten opsturen": at most this many requests per contact per window.
+REQUEST_LIMIT = 5
+REQUEST_WINDOW_SECONDS = 60 * 60
+
+WRONG_ADDRESS = gettext_lazy(
+    "Dit is niet het e-mailadres van uw eigen account. De analyse wordt alleen naar dat adres "
+    "gestuurd; er is niets verstuurd."
+)
+TOO_MANY_REQUESTS = gettext_lazy(
+    "U heeft het afgelopen uur al 5 analyses aangevraagd. Probeer het over een uur opnieuw; "
+    "er is nu niets verstuurd."
+)
+ON_ITS_WAY = gettext_lazy(
+    "De licentietelling analyse is onderweg naar %(email)s. Het bestand komt binnen enkele minuten binnen."
+)
+
+# One bit per fact about a user in one environment; PRESENT makes every existing row non-zero.
+PROFIT, INSITE, OUTSITE, BLOCKED, COWORKER, PRESENT = 1, 2, 4, 8, 16, 32
+ACCESS_BITS = {"profit": PROFIT, "insite": INSITE, "outsite": OUTSITE}
+PRODUCT_NAMES = {"profit": "Profit", "insite": "InSite", "outsite": "OutSite"}
+ACCESS_LETTERS = ((PROFIT, "P"), (INSITE, "I"), (OUTSITE, "O"))
+IN_SERVICE = 2
+
+TYPE_ORDER = {value: position for position, value in enumerate(EnvironmentType.values)}
+HEADER_FONT = Font(bold=True)
+
+
+class AnalysisRefused(Exception):
+    """A request for the analysis that is not carried out; the message is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def analysis_filename(customer: Customer, on: date | None = None) -> str:
+    return f"licentieanalyse-{customer.number}-{(on or timezone.localdate()).isoformat()}.xlsx"
+
+
+def _bit(condition: Q, bit: int) -> Case:
+    return Case(When(condition, then=Value(bit)), default=Value(0), output_field=IntegerField())
+
+
+def _user_mask():
+    mask = Value(PRESENT, output_field=IntegerField())
+    for flag, bit in ACCESS_BITS.items():
+        mask = mask + _bit(Q(**{flag: True}), bit)
+    return mask + _bit(Q(blocked=True), BLOCKED) + _bit(Q(kind=UserKind.COWORKER), COWORKER)
+
+
+def _per_environment(environments: list[Environment], expression) -> dict:
+    # Each identity (or GUID) has at most one row per environment, so MAX picks exactly that row.
+    return {
+        f"env_{environment.id}": Max(
+            Case(When(environment_id=environment.id, then=expression), output_field=IntegerField())
+        )
+        for environment in environments
+    }
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    # Excel has no time zones: write the wall-clock time in the portal's time zone.
+    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+
+def _yes_no(value: bool) -> str:
+    return _("ja") if value else _("nee")
+
+
+class _Sheet:
+    """A write-only sheet with a bold, frozen header row, column widths and an auto-filter."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        title: str,
+        headers: list[tuple[str, int]],
+        *,
+        header_row: int = 1,
+        frozen_columns: int = 0,
+    ):
+        self.sheet = workbook.create_sheet(title)
+        self.width = len(headers)
+        self.header_row = header_row
+        self.rows = 0
+        for column, (_header, width) in enumerate(headers, start=1):
+            self.sheet.column_dimensions[get_column_letter(column)].width = width
+        # Both must be set before the first row is written in write-only mode.
+        self.sheet.freeze_panes = f"{get_column_letter(frozen_columns + 1)}{header_row + 1}"
+        self.headers = [header for header, _width in headers]
+
+    def preamble(self, *rows) -> None:
+        for row in rows:
+            self.sheet.append(row)
+            self.rows += 1
+
+    def header(self) -> None:
+        cells = []
+        for header in self.headers:
+            cell = WriteOnlyCell(self.sheet, value=header)
+            cell.font = HEADER_FONT
+            cells.append(cell)
+        self.sheet.append(cells)
+        self.rows += 1
+
+    def append(self, row) -> None:
+        self.sheet.append(row)
+        self.rows += 1
+
+    def finish(self) -> None:
+        self.sheet.auto_filter.ref = f"A{self.header_row}:{get_column_letter(self.width)}{self.rows}"
+
+
+def _license_sheet(workbook: Workbook, customer: Customer) -> None:
+    report = license_report(customer)
+    sheet = _Sheet(
+        workbook,
+        _("Licentiedata"),
+        [
+            (_("Onderdeel"), 22),
+            (_("Bereik"), 14),
+            (_("Maximum"), 11),
+            (_("Portaalaantal"), 14),
+            (_("In gebruik"), 12),
+            (_("Beschikbaar"), 13),
+            (_("Afwijking"), 11),
+        ],
+        header_row=4,
+    )
+    sheet.preamble(
+        [_("Klant"), customer.number, customer.name],
+        [_("Geteld op"), _local(report.counted_at) or _("nog niet geteld")],
+        [_("Gemaakt op"), _local(timezone.now())],
+    )
+    sheet.header()
+    for line in report.lines:
+        sheet.append(
+            [
+                str(line.get_item_display()),
+                str(line.get_scope_display()),
+                line.maximum,
+                line.portal,
+                line.in_use,
+                line.available,
+                _("ja") if line.has_deviation else "",
+            ]
+        )
+    sheet.finish()
+
+
+def _user_mark(mask: int | None) -> str:
+    if not mask:
+        return ""
+    parts = [" ".join(letter for bit, letter in ACCESS_LETTERS if mask & bit) or _("geen toegang")]
+    if mask & BLOCKED:
+        parts.append(_("geblokkeerd"))
+    if mask & COWORKER:
+        parts.append(_("meewerkgebruiker"))
+    return ", ".join(parts)
+
+
+def _counts_as(masks, item_labels) -> str:
+    """The items a user counts in on one scope, by the rules of environments/usage.py."""
+    access = 0
+    for mask in masks:
+        if mask and not mask & (BLOCKED | COWORKER):
+            access |= mask
+    return ", ".join(label for bit, label in item_labels if access & bit)
+
+
+def _users_sheet(workbook: Workbook, environments: list[Environment]) -> None:
+    types = EnvironmentType.choices
+    sheet = _Sheet(
+        workbook,
+        _("Gebruikers"),
+        [(_("Gebruikerscode"), 24), (_("Naam"), 28), (_("E-mailadres"), 32)]
+        + [(environment.code, 14) for environment in environments]
+        + [(_("Telt op %(type)s") % {"type": label}, 22) for _value, label in types],
+        frozen_columns=1,
+    )
+    sheet.header()
+    if environments:
+        positions_by_type = {
+            value: [i for i, environment in enumerate(environments) if environment.type == value]
+            for value, _label in types
+        }
+        item_labels = [(ACCESS_BITS[flag], PRODUCT_NAMES[flag]) for flag in USER_ITEM_FLAGS.values()]
+        masks = _per_environment(environments, _user_mask())
+        rows = (
+            EnvironmentUser.objects.filter(environment__in=environments)
+            .values("identity_id", "identity__code")
+            .annotate(shown_code=Min("code"), shown_name=Max("name"), shown_email=Max("email"), **masks)
+            .order_by("identity__code")
+            .values_list("shown_code", "shown_name", "shown_email", *masks)
+        )
+        for code, name, email, *env_masks in rows.iterator(chunk_size=CHUNK_SIZE):
+            sheet.append(
+                [code, name, email]
+                + [_user_mark(mask) for mask in env_masks]
+                + [
+                    _counts_as((env_masks[i] for i in positions_by_type[value]), item_labels)
+                    for value, _label in types
+                ]
+            )
+    sheet.finish()
+
+
+def _employees_sheet(workbook: Workbook, environments: list[Environment]) -> None:
+    sheet = _Sheet(
+        workbook,
+        _("Medewerkers"),
+        [(_("GUID"), 38), (_("Naam"), 28), (_("In dienst"), 11), (_("Omgevingen"), 48)],
+    )
+    sheet.header()
+    if environments:
+        in_service = Case(
+            When(in_service=True, then=Value(PRESENT | IN_SERVICE)),
+            default=Value(PRESENT),
+            output_field=IntegerField(),
+        )
+        marks = _per_environment(environments, in_service)
+        rows = (
+            Employee.objects.filter(environment__in=environments)
+            .values("guid")
+            .annotate(shown_name=Max("name"), **marks)
+            .order_by("guid")
+            .values_list("guid", "shown_name", *marks)
+        )
+        out_of_service = _("uit dienst")
+        for guid, name, *env_marks in rows.iterator(chunk_size=CHUNK_SIZE):
+            places = [
+                environment.code if mark & IN_SERVICE else f"{environment.code} ({out_of_service})"
+                for environment, mark in zip(environments, env_marks, strict=True)
+                if mark
+            ]
+            # Counted as employee when in service in at least one active environment.
+            serving = any(mark and mark & IN_SERVICE for mark in env_marks)
+            sheet.append([str(guid), name, _yes_no(serving), ", ".join(places)])
+    sheet.finish()
+
+
+def _environments_sheet(workbook: Workbook, customer: Customer, environments: list[Environment]) -> None:
+    sheet = _Sheet(
+        workbook,
+        _("Omgevingen"),
+        [
+            (_("Omgevingscode"), 15),
+            (_("Type"), 12),
+            (_("Omschrijving"), 28),
+            (_("Actief"), 8),
+            (_("Uit gebruik sinds"), 19),
+            (_("Gegevens van"), 19),
+            (_("Gegevens ingelezen"), 19),
+            (_("Gebruikers"), 12),
+            (_("Profit-gebruikers"), 17),
+            (_("InSite-gebruikers"), 17),
+            (_("OutSite-gebruikers"), 18),
+            (_("Geblokkeerd"), 13),
+            (_("Meewerkgebruikers"), 18),
+            (_("Medewerkers in dienst"), 21),
+            (_("Aangiften"), 11),
+            (_("Cliënten"), 10),
+        ],
+    )
+    sheet.header()
+    of_customer = Q(environment__customer=customer)
+    countable = Q(blocked=False) & ~Q(kind=UserKind.COWORKER)
+    users = {
+        row["environment_id"]: row
+        for row in EnvironmentUser.objects.filter(of_customer)
+        .values("environment_id")
+        .annotate(
+            total=Count("id"),
+            blocked_users=Count("id", filter=Q(blocked=True)),
+            coworkers=Count("id", filter=Q(kind=UserKind.COWORKER)),
+            **{flag: Count("id", filter=countable & Q(**{flag: True})) for flag in ACCESS_BITS},
+        )
+        .order_by()
+    }
+    employees = _counts_per_environment(Employee.objects.filter(of_customer, in_service=True))
+    declarations = _counts_per_environment(Declaration.objects.filter(of_customer))
+    clients = _counts_per_environment(Client.objects.filter(of_customer))
+    for environment in environments:
+        counts = users.get(environment.id, {})
+        sheet.append(
+            [
+                environment.code,
+                str(environment.get_type_display()),
+                environment.name,
+                _yes_no(environment.is_active),
+                _local(environment.decommissioned_at),
+                _local(environment.data_taken_at),
+                _local(environment.data_imported_at),
+                counts.get("total", 0),
+                counts.get("profit", 0),
+                counts.get("insite", 0),
+                counts.get("outsite", 0),
+                counts.get("blocked_users", 0),
+                counts.get("coworkers", 0),
+                employees.get(environment.id, 0),
+                declarations.get(environment.id, 0),
+                clients.get(environment.id, 0),
+            ]
+        )
+    sheet.finish()
+
+
+def _counts_per_environment(queryset) -> dict[int, int]:
+    return dict(
+        queryset.values("environment_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("environment_id", "n")
+    )
+
+
+def build_workbook(*, customer: Customer, output: str | BinaryIO) -> None:
+    """Write the license analysis of `customer` as .xlsx to `output` (a path or a binary file)."""
+    environments = sorted(
+        Environment.objects.filter(customer=customer),
+        key=lambda e: (not e.is_active, TYPE_ORDER[e.type], e.code),
+    )
+    active = [environment for environment in environments if environment.is_active]
+    workbook = Workbook(write_only=True)
+    _license_sheet(workbook, customer)
+    _users_sheet(workbook, active)
+    _employees_sheet(workbook, active)
+    _environments_sheet(workbook, customer, environments)
+    workbook.save(output)
+
+
+def request_analysis(*, membership: Membership, email: str) -> None:
+    """Have the analysis e-mailed to the contact's own address; raises AnalysisRefused otherwise."""
+    contact = membership.contact
+    if email.strip().casefold() != contact.email.strip().casefold():
+        raise AnalysisRefused(str(WRONG_ADDRESS))
+    key = f"licensing:analysis-requests:{contact.id}"
+    cache.add(key, 0, timeout=REQUEST_WINDOW_SECONDS)
+    if cache.incr(key) > REQUEST_LIMIT:
+        raise AnalysisRefused(str(TOO_MANY_REQUESTS))
+
+    from .tasks import send_license_analysis
+
+    contact_id, customer_id = contact.id, membership.customer_id
+    transaction.on_commit(lambda: send_license_analysis.delay(contact_id, customer_id))
+
+
+def send_analysis(*, contact_id: int, customer_id: int) -> bool:
+    """Build the analysis and e-mail it to the contact's own address; False if no longer allowed."""
+    membership = (
+        Membership.objects.filter(contact_id=contact_id, customer_id=customer_id, customer__is_active=True)
+        .select_related("customer", "contact__user")
+        .first()
+    )
+    if membership is None or not membership.contact.email:
+        logger.info("analysis for contact %s, customer %s not sent: no membership", contact_id, customer_id)
+        return False
+    customer, contact = membership.customer, membership.contact
+    message = EmailMessage(
+        subject=_("Licentietelling analyse %(number)s %(name)s")
+        % {"number": customer.number, "name": customer.name},
+        body=render_to_string("licensing/email/analysis.txt", {"customer": customer, "contact": contact}),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[contact.email],
+    )
+    with tempfile.TemporaryFile() as handle:
+        build_workbook(customer=customer, output=handle)
+        handle.seek(0)
+        message.attach(analysis_filename(customer), handle.read(), XLSX_CONTENT_TYPE)
+    message.send()
+    return True

@@ -67,3 +67,24 @@ def current_membership(request: HttpRequest, *, change: bool = False) -> Members
 
 def current_customer(request: HttpRequest, *, change: bool = False) -> Customer:
     return current_membership(request, change=change).customer
+
+
+def customer_contacts(customer: Customer) -> QuerySet[Membership]:
+    """The memberships of a customer's contacts, with contact and user, in name order."""
+    return (
+        Membership.objects.filter(customer=customer)
+        .select_related("contact__user")
+        .order_by("contact__name", "contact__user__email")
+    )
+
+
+def customer_membership_for(request: HttpRequest, membership_id: int, *, change: bool = False) -> Membership:
+    """A membership of the customer the request acts for.
+
+    404 for a membership of any other customer, 403 if `change` and the contact is no Beheerder.
+    """
+    acting = current_membership(request, change=change)
+    try:
+        return customer_contacts(acting.customer).get(pk=membership_id)
+    except Membership.DoesNotExist:
+        raise Http404("No such contact") from None

@@ -1,13 +1,56 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
-from . import views
+from . import forms, views
+
+# The portal's own pages, reversed as "portal:<name>".
+portal_patterns = [
+    path("organisatie/", views.choose_customer, name="choose_customer"),
+    path("contactpersonen/", views.contacts, name="contacts"),
+    path("contactpersonen/uitnodigen/", views.invite_contact, name="invite_contact"),
+    path("contactpersonen/<int:membership_id>/rol/", views.change_role, name="change_role"),
+    path("contactpersonen/<int:membership_id>/verwijderen/", views.remove_contact, name="remove_contact"),
+]
+
+auth_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=forms.LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "wachtwoord-vergeten/",
+        auth_views.PasswordResetView.as_view(form_class=forms.PasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "wachtwoord-vergeten/verstuurd/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "wachtwoord-instellen/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "wachtwoord-instellen/klaar/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *auth_patterns,
     path("", views.dashboard, name="dashboard"),
+    path("", include((portal_patterns, "portal"))),
+    path("", include("licensing.urls")),
+    # The language menu must also work on the login page, before anyone is logged in.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,113 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from . import selectors, services
+from .dashboard import dashboard_for
+from .forms import ROLE_CHOICES, InviteForm, RoleForm
 
 
-def dashboard(request):
-    return render(request, "portal/dashboard.html")
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    membership = selectors.current_membership(request)
+    return render(request, "portal/dashboard.html", {"dashboard": dashboard_for(membership.customer)})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def choose_customer(request: HttpRequest) -> HttpResponse:
+    contact = selectors.contact_for(request)
+    next_url = _safe_next(request)
+    if request.method == "POST":
+        membership = selectors.membership_for(contact, request.POST.get("customer"))
+        request.session[selectors.SESSION_CUSTOMER_KEY] = membership.customer_id
+        messages.success(request, _("U werkt nu voor %(customer)s.") % {"customer": membership.customer})
+        return redirect(next_url or "dashboard")
+    memberships = selectors.memberships_of(contact).order_by("customer__number")
+    return render(request, "portal/choose_customer.html", {"memberships": memberships, "next": next_url})
+
+
+@require_safe
+def contacts(request: HttpRequest) -> HttpResponse:
+    membership = selectors.current_membership(request)
+    return _render_contacts(request, membership, InviteForm())
+
+
+@require_POST
+def invite_contact(request: HttpRequest) -> HttpResponse:
+    membership = selectors.current_membership(request, change=True)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invited = services.invite_contact(
+                customer=membership.customer, by=membership.contact, **form.cleaned_data
+            )
+        except services.ContactError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(
+                request,
+                _("%(email)s is uitgenodigd; er is een e-mail verstuurd.") % {"email": invited.contact.email},
+            )
+            return redirect("portal:contacts")
+    return _render_contacts(request, membership, form, status=400)
+
+
+@require_POST
+def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    target = selectors.customer_membership_for(request, membership_id, change=True)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Kies een geldige rol."))
+        return redirect("portal:contacts")
+    try:
+        changed = services.change_role(
+            membership=target, role=form.cleaned_data["role"], by=request.user.contact
+        )
+    except services.ContactError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s heeft nu de rol %(role)s.")
+            % {"name": changed.contact.name, "role": changed.get_role_display()},
+        )
+    return redirect("portal:contacts")
+
+
+@require_POST
+def remove_contact(request: HttpRequest, membership_id: int) -> HttpResponse:
+    target = selectors.customer_membership_for(request, membership_id, change=True)
+    try:
+        services.remove_contact(membership=target, by=request.user.contact)
+    except services.ContactError as error:
+        messages.error(request, error.message)
+        return redirect("portal:contacts")
+    messages.success(
+        request,
+        _("%(name)s is geen contactpersoon van %(customer)s meer.")
+        % {"name": target.contact.name, "customer": target.customer},
+    )
+    # Someone who removed itself has no contacts page of this customer any more.
+    return redirect("dashboard" if target.contact_id == request.user.contact.pk else "portal:contacts")
+
+
+def _render_contacts(request, membership, invite_form, status=200) -> HttpResponse:
+    context = {
+        "membership": membership,
+        "memberships": selectors.customer_contacts(membership.customer),
+        "can_manage": membership.is_beheerder,
+        "invite_form": invite_form,
+        "role_choices": ROLE_CHOICES,
+    }
+    return render(request, "portal/contacts.html", context, status=status)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return next_url if allowed else ""

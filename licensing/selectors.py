@@ -3,12 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from environments.usage import Item, Scope
-from portal.models import Customer
+from portal.models import Contact, Customer
 
-from .models import License, LicenseLine
+from .models import License, LicenseLine, LicenseMutation, LicenseRequest
 
 ITEM_ORDER = {item: position for position, item in enumerate(Item.values)}
 SCOPE_ORDER = {scope: position for position, scope in enumerate(Scope.values)}
@@ -63,4 +66,82 @@ def license_report(customer: Customer) -> LicenseReport:
         counted_at=license.counted_at if license else None,
         lines=lines,
         warnings=[],
+    )
+
+
+def license_line_for(
+    contact: Contact, customer: Customer, line_id: int | str, *, change: bool = False
+) -> LicenseLine:
+    """One line of the customer the contact acts for: 404 if not that customer's, 403 if `change`
+    and the contact is not its Beheerder."""
+    # Imported here: portal.selectors (the dashboard) imports this module.
+    from portal.selectors import membership_for
+
+    membership = membership_for(contact, customer.id)
+    try:
+        line = LicenseLine.objects.select_related("license").get(
+            pk=int(line_id), license__customer_id=membership.customer_id
+        )
+    except (LicenseLine.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such license line") from None
+    if change and not membership.is_beheerder:
+        raise PermissionDenied
+    return line
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    line: LicenseLine
+
+    @property
+    def percent(self) -> int:
+        """How full the line is, for the usage bar: 0–100."""
+        if self.line.maximum <= 0:
+            return 100 if self.line.in_use else 0
+        return min(100, round(100 * self.line.in_use / self.line.maximum))
+
+    @property
+    def level(self) -> str:
+        if self.line.in_use > self.line.maximum:
+            return "over"
+        return "full" if self.percent >= 90 else "ok"
+
+
+@dataclass(frozen=True)
+class OverviewGroup:
+    scope: str
+    title: str
+    rows: list[OverviewRow]
+
+
+def license_overview(customer: Customer) -> tuple[LicenseReport, list[OverviewGroup]]:
+    """The Licentiedata grouped the way the portal shows it: "Per licentie", then per environment
+    type (Productie, Test, Acceptatie, Demo). Two queries, whatever the size of the customer."""
+    report = license_report(customer)
+    by_scope: dict[str, list[OverviewRow]] = {scope: [] for scope in Scope.values}
+    for line in report.lines:
+        by_scope[line.scope].append(OverviewRow(line=line))
+    titles = {Scope.LICENSE.value: _("Per licentie")}
+    groups = [
+        OverviewGroup(scope=scope, title=titles.get(scope, label), rows=by_scope[scope])
+        for scope, label in Scope.choices
+        if by_scope[scope]
+    ]
+    return report, groups
+
+
+def mutation_history(customer: Customer) -> QuerySet[LicenseMutation]:
+    """The audit log of a customer's license counts, newest first."""
+    return (
+        LicenseMutation.objects.filter(customer=customer)
+        .select_related("line", "contact")
+        .order_by("-created_at", "-id")
+    )
+
+
+def license_requests_of(customer: Customer) -> QuerySet[LicenseRequest]:
+    return (
+        LicenseRequest.objects.filter(customer=customer)
+        .select_related("line", "requested_by")
+        .order_by("-created_at", "-id")
     )

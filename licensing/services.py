@@ -3,15 +3,28 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from environments.usage import Item, count_usage, is_valid_pair
 from portal.models import Contact, Customer, Membership, Role
 
-from .models import MAX_QUANTITY, SMALL_BUSINESS_MAX_ENVIRONMENTS, License, LicenseLine, LicenseMutation
+from .models import (
+    MAX_QUANTITY,
+    SMALL_BUSINESS_MAX_ENVIRONMENTS,
+    License,
+    LicenseLine,
+    LicenseMutation,
+    LicenseRequest,
+    RequestStatus,
+)
 
 BELOW_IN_USE = _("Het gewenste aantal komt onder het werkelijke aantal in gebruik.")
 SMALL_BUSINESS_CAP = _(
@@ -22,7 +35,22 @@ DEVIATION_NOT_ACKNOWLEDGED = _(
     "Deze regel heeft een afwijking. Bevestig dat u het aantal waar u feitelijk recht op heeft hebt bekeken."
 )
 QUANTITY_OUT_OF_RANGE = _("Geef een geheel aantal tussen 0 en %(max)s.")
+# Shown under BELOW_IN_USE, e.g. "12 in gebruik, gevraagd 10".
+SHORTFALL = _("%(in_use)s in gebruik, gevraagd %(requested)s")
 NOT_BEHEERDER = _("Alleen een Beheerder van deze klant mag licentieaantallen wijzigen.")
+REQUEST_NEEDS_SUBJECT = _("Kies een licentieregel of geef een onderwerp op.")
+REQUEST_NEEDS_QUANTITY = _("Geef het gewenste aantal op.")
+REQUEST_NEEDS_MOTIVATION = _("Geef een motivatie op.")
+REQUEST_ALREADY_DECIDED = _("Over deze aanvraag is al besloten.")
+REJECTION_NEEDS_REASON = _("Geef een reden voor de afwijzing op.")
+
+
+class MutationSource:
+    """Where a LicenseMutation came from (its `source` column)."""
+
+    PORTAL = "portal"
+    BACKOFFICE = "backoffice"
+    REQUEST = "request"
 
 
 class LicenseError(Exception):
@@ -35,7 +63,9 @@ class LicenseError(Exception):
 
 
 class BelowInUse(LicenseError):
-    pass
+    @property
+    def shortfall(self) -> str:
+        return SHORTFALL % {"in_use": self.details["in_use"], "requested": self.details["requested"]}
 
 
 @dataclass(frozen=True)
@@ -99,9 +129,13 @@ def fresh_in_use(*, line: LicenseLine) -> int:
     return usage.get(line.license.customer_id, {}).get((line.item, line.scope), 0)
 
 
-def _check_quantity(*, license: License, item: str, quantity: int) -> None:
+def _check_range(quantity: int) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
         raise LicenseError(QUANTITY_OUT_OF_RANGE % {"max": MAX_QUANTITY})
+
+
+def _check_quantity(*, license: License, item: str, quantity: int) -> None:
+    _check_range(quantity)
     if license.is_small_business and item == Item.ENVIRONMENTS and quantity > SMALL_BUSINESS_MAX_ENVIRONMENTS:
         raise LicenseError(SMALL_BUSINESS_CAP % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS})
 
@@ -115,7 +149,9 @@ def line_change_quantity(
     lock, so concurrent changes neither lose an update nor slip below what is in use.
     """
     with transaction.atomic():
-        line = LicenseLine.objects.select_for_update().select_related("license").get(pk=line.pk)
+        # Lock the line only: locking the joined license row too would serialise every change of
+        # the customer and can deadlock against the recount, which writes lines, then the license.
+        line = LicenseLine.objects.select_for_update(of=("self",)).select_related("license").get(pk=line.pk)
         is_beheerder = Membership.objects.filter(
             contact=by, customer_id=line.license.customer_id, role=Role.BEHEERDER
         ).exists()
@@ -138,13 +174,30 @@ def line_change_quantity(
             new_quantity=quantity,
             in_use=in_use,
             acknowledged_deviation=deviation,
-            source="portal",
+            source=MutationSource.PORTAL,
         )
         line.maximum = quantity
         line.portal = quantity
         line.in_use = in_use
         line.counted_at = timezone.now()
         line.save(update_fields=["maximum", "portal", "in_use", "counted_at"])
+    return mutation
+
+
+def _set_maximum(*, line: LicenseLine, quantity: int, by: str, source: str) -> LicenseMutation:
+    """Change the entitlement of a line locked by the caller; the portal number is left to the nightly run."""
+    mutation = LicenseMutation.objects.create(
+        line=line,
+        customer_id=line.license.customer_id,
+        by=by,
+        old_maximum=line.maximum,
+        old_portal=line.portal,
+        new_quantity=quantity,
+        in_use=line.in_use,
+        source=source,
+    )
+    line.maximum = quantity
+    line.save(update_fields=["maximum"])
     return mutation
 
 
@@ -164,16 +217,121 @@ def line_set_maximum(*, customer: Customer, item: str, scope: str, quantity: int
         line, _created = LicenseLine.objects.select_for_update().get_or_create(
             license=license, item=item, scope=scope
         )
-        mutation = LicenseMutation.objects.create(
-            line=line,
+        return _set_maximum(line=line, quantity=quantity, by=by, source=MutationSource.BACKOFFICE)
+
+
+def request_submit(
+    *,
+    customer: Customer,
+    by: Contact,
+    line: LicenseLine | None = None,
+    subject: str = "",
+    desired_quantity: int | None = None,
+    motivation: str,
+) -> LicenseRequest:
+    """A Beheerder's Licentieaanvraag, about one of the customer's lines or a free subject."""
+    subject = subject.strip()
+    motivation = motivation.strip()
+    with transaction.atomic():
+        if not Membership.objects.filter(contact=by, customer=customer, role=Role.BEHEERDER).exists():
+            raise PermissionDenied(NOT_BEHEERDER)
+        if line is not None and line.license.customer_id != customer.id:
+            raise PermissionDenied(NOT_BEHEERDER)
+        if line is None and not subject:
+            raise LicenseError(REQUEST_NEEDS_SUBJECT)
+        if line is not None and desired_quantity is None:
+            raise LicenseError(REQUEST_NEEDS_QUANTITY)
+        if desired_quantity is not None:
+            # Above the Small Business cap is allowed here: asking the vendor is the way past it.
+            _check_range(desired_quantity)
+        if not motivation:
+            raise LicenseError(REQUEST_NEEDS_MOTIVATION)
+        return LicenseRequest.objects.create(
             customer=customer,
-            by=by,
-            old_maximum=line.maximum,
-            old_portal=line.portal,
-            new_quantity=quantity,
-            in_use=line.in_use,
-            source="backoffice",
+            line=line,
+            subject=subject if line is None else "",
+            desired_quantity=desired_quantity,
+            motivation=motivation,
+            requested_by=by,
         )
-        line.maximum = quantity
-        line.save(update_fields=["maximum"])
-    return mutation
+
+
+def _lock_open_request(license_request: LicenseRequest) -> LicenseRequest:
+    locked = LicenseRequest.objects.select_for_update().get(pk=license_request.pk)
+    if not locked.is_open:
+        raise LicenseError(REQUEST_ALREADY_DECIDED)
+    return locked
+
+
+def request_approve(*, license_request: LicenseRequest, by: AbstractBaseUser) -> LicenseRequest:
+    """Vendor staff approve: a line's maximum becomes the desired number (logged as a mutation with
+    source "request"; the portal number follows at the nightly run). A free-subject request only
+    changes status. The requester is e-mailed once the decision is committed."""
+    with transaction.atomic():
+        license_request = _lock_open_request(license_request)
+        if license_request.line_id is not None:
+            line = (
+                LicenseLine.objects.select_for_update(of=("self",))
+                .select_related("license")
+                .get(pk=license_request.line_id)
+            )
+            _check_quantity(license=line.license, item=line.item, quantity=license_request.desired_quantity)
+            _set_maximum(
+                line=line,
+                quantity=license_request.desired_quantity,
+                by=by.get_username(),
+                source=MutationSource.REQUEST,
+            )
+        license_request.status = RequestStatus.APPROVED
+        license_request.decided_at = timezone.now()
+        license_request.decided_by = by
+        license_request.save(update_fields=["status", "decided_at", "decided_by"])
+        _notify_decision_on_commit(license_request)
+    return license_request
+
+
+def request_reject(*, license_request: LicenseRequest, by: AbstractBaseUser, reason: str) -> LicenseRequest:
+    """Vendor staff reject with a reason the requester reads in the e-mail and in the portal."""
+    reason = reason.strip()
+    if not reason:
+        raise LicenseError(REJECTION_NEEDS_REASON)
+    with transaction.atomic():
+        license_request = _lock_open_request(license_request)
+        license_request.status = RequestStatus.REJECTED
+        license_request.decided_at = timezone.now()
+        license_request.decided_by = by
+        license_request.rejection_reason = reason
+        license_request.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason"])
+        _notify_decision_on_commit(license_request)
+    return license_request
+
+
+def _notify_decision_on_commit(license_request: LicenseRequest) -> None:
+    from .tasks import send_request_decision
+
+    request_id = license_request.pk
+    transaction.on_commit(lambda: send_request_decision.delay(request_id))
+
+
+def request_send_decision_email(*, request_id: int) -> bool:
+    """E-mail the requester the decision on a license request; False when there is nobody to tell."""
+    license_request = (
+        LicenseRequest.objects.select_related("customer", "line", "requested_by__user")
+        .filter(pk=request_id)
+        .exclude(status=RequestStatus.SUBMITTED)
+        .first()
+    )
+    if license_request is None or license_request.requested_by is None:
+        return False
+    recipient = license_request.requested_by.email
+    if not recipient:
+        return False
+    context = {
+        "request": license_request,
+        "contact": license_request.requested_by,
+        "portal_url": settings.SITE_URL.rstrip("/") + reverse("licensing:requests"),
+    }
+    subject = render_to_string("licensing/email/request_decision_subject.txt", context).strip()
+    body = render_to_string("licensing/email/request_decision.txt", context)
+    send_mail(subject, body, None, [recipient])
+    return True

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from .views import analysis, lines, requests
+from .views import signals as signal_views
+from .views import usage as usage_views
+from .views import warnings as warning_views
+
+app_name = "licensing"
+
+urlpatterns = [
+    path("licentiedata/", lines.overview, name="overview"),
+    path("licentiedata/tellen/", lines.recount, name="recount"),
+    path("licentiedata/regel/<int:line_id>/wijzigen/", lines.line_change, name="line_change"),
+    path("licentiedata/mutaties/", lines.mutations, name="mutations"),
+    path("licentieaanvragen/", requests.request_list, name="requests"),
+    path("licentieaanvragen/nieuw/", requests.request_new, name="request_new"),
+    path("licentiedata/analyse/", analysis.request_analysis, name="analysis"),
+    path("licentiedata/analyse/download/", analysis.download_analysis, name="analysis_download"),
+    path("licentiedata/regel/<int:line_id>/", usage_views.line_detail, name="line_detail"),
+    path("afwijkingen/", warning_views.warning_list, name="warnings"),
+    path(
+        "afwijkingen/<int:warning_id>/bevestigen/",
+        warning_views.warning_acknowledge_view,
+        name="warning_acknowledge",
+    ),
+    path("signalen/", signal_views.signal_list, name="signals"),
+    path("signalen/<int:signal_id>/kopieren/", signal_views.signal_copy_view, name="signal_copy"),
+    path("signalen/<int:signal_id>/wijzigen/", signal_views.signal_edit, name="signal_edit"),
+]

@@ -1,0 +1,86 @@
+"""Licentiedata, the mutation form per line and the mutation history."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from licensing.forms import LineQuantityForm
+from licensing.selectors import license_line_for, license_overview, mutation_history
+from licensing.services import BelowInUse, LicenseError, line_change_quantity, recount_customer
+from portal.selectors import contact_for
+
+from . import for_current_customer
+
+MUTATIONS_PER_PAGE = 25
+
+
+@require_GET
+@for_current_customer()
+def overview(request, membership):
+    report, groups = license_overview(membership.customer)
+    return render(
+        request,
+        "licensing/overview.html",
+        {"report": report, "groups": groups, "can_change": membership.is_beheerder},
+    )
+
+
+@require_POST
+@for_current_customer(change=True)
+def recount(request, membership):
+    result = recount_customer(customer=membership.customer)
+    messages.success(
+        request, _("Opnieuw geteld: %(lines)s licentieregels bijgewerkt.") % {"lines": result.lines}
+    )
+    return redirect("licensing:overview")
+
+
+@require_http_methods(["GET", "POST"])
+@for_current_customer()
+def line_change(request, membership, line_id):
+    contact = contact_for(request)
+    line = license_line_for(contact, membership.customer, line_id, change=True)
+    form = LineQuantityForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mutation = line_change_quantity(
+                line=line,
+                by=contact,
+                quantity=form.cleaned_data["quantity"],
+                acknowledge_deviation=form.cleaned_data["acknowledge_deviation"],
+            )
+        except BelowInUse as refusal:
+            form.add_error("quantity", refusal.message)
+            form.add_error("quantity", refusal.shortfall)
+        except LicenseError as refusal:
+            field = "acknowledge_deviation" if "portal" in refusal.details else "quantity"
+            form.add_error(field, refusal.message)
+        else:
+            messages.success(request, _changed_message(line, mutation))
+            return redirect("licensing:overview")
+        line.refresh_from_db()
+    return render(request, "licensing/line_change.html", {"line": line, "form": form})
+
+
+def _changed_message(line, mutation) -> str:
+    return _(
+        "%(item)s (%(scope)s): maximum en portaalaantal zijn nu %(quantity)s; "
+        "in gebruik %(in_use)s, beschikbaar %(available)s."
+    ) % {
+        "item": line.get_item_display(),
+        "scope": line.get_scope_display(),
+        "quantity": mutation.new_quantity,
+        "in_use": mutation.in_use,
+        "available": mutation.new_quantity - mutation.in_use,
+    }
+
+
+@require_GET
+@for_current_customer()
+def mutations(request, membership):
+    page = Paginator(mutation_history(membership.customer), MUTATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "licensing/mutations.html", {"page": page, "customer": membership.customer})

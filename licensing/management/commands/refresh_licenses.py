@@ -2,35 +2,86 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from licensing.services import recount_customers
+from licensing import nightly
+from licensing.models import RefreshBatch, RunKind
 from portal.models import Customer
 
 
 class Command(BaseCommand):
-    help = "Recounts license usage now (the nightly job), for every active customer or one."
+    help = (
+        "Runs the nightly job now (recount, usage history, deviations, warnings, signals, e-mail), "
+        "for every active customer or one. Runs every time it is called; waits for or refuses during "
+        "a run that is in progress."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--customer", help="only this five-digit customer number")
         parser.add_argument("--batch-size", type=int, default=settings.LICENSE_REFRESH_BATCH_SIZE)
+        parser.add_argument(
+            "--wait",
+            type=int,
+            default=0,
+            metavar="SECONDS",
+            help="wait up to this long for a run in progress to finish instead of refusing",
+        )
 
-    def handle(self, *args, customer, batch_size, **options):
-        customers = Customer.objects.filter(is_active=True)
+    def handle(self, *args, customer, batch_size, wait, **options):
         if customer:
-            customers = Customer.objects.filter(number=customer)
-            if not customers.exists():
+            ids = list(Customer.objects.filter(number=customer).values_list("id", flat=True))
+            if not ids:
                 raise CommandError(f"Customer {customer} does not exist.")
-        ids = list(customers.order_by("id").values_list("id", flat=True))
+        else:
+            ids = list(Customer.objects.filter(is_active=True).order_by("id").values_list("id", flat=True))
+        self._wait_for_other_run(wait)
+
+        run = nightly.start_run(kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size)
         total = len(ids)
         started = time.monotonic()
-        done = lines = 0
-        for start in range(0, total, max(batch_size, 1)):
-            result = recount_customers(customer_ids=ids[start : start + batch_size])
-            done += result.customers
-            lines += result.lines
-            self.stderr.write(
-                f"\rrecounted {done}/{total} customers, {lines} lines, {time.monotonic() - started:.1f}s",
-                ending="",
-            )
+        done = opened = deviations = emails = 0
+        failed: list[int] = []
+        self._progress(done, total, started)
+        for batch in RefreshBatch.objects.filter(run=run).order_by("id"):
+            result = nightly.process_batch(batch_id=batch.id)
+            if result is not None:
+                done += len(batch.customer_ids)
+                opened += result.opened
+                deviations += result.deviations
+                emails += result.emails
+                failed += result.failed
+            self._progress(done, total, started)
         self.stderr.write("")
-        self.stdout.write(f"refreshed {done} customers ({lines} lines) in {time.monotonic() - started:.1f}s")
+        self.stdout.write(
+            f"refreshed {done - len(failed)} of {total} customers in {time.monotonic() - started:.1f}s: "
+            f"{deviations} deviations corrected, {opened} warnings opened, {emails} e-mails queued"
+        )
+        if failed:
+            numbers = (
+                Customer.objects.filter(id__in=failed).order_by("number").values_list("number", flat=True)
+            )
+            raise CommandError(f"refresh failed for customers: {', '.join(numbers)} (see the log)")
+
+    def _wait_for_other_run(self, wait: int) -> None:
+        deadline = time.monotonic() + wait
+        while (other := nightly.run_in_progress()) is not None:
+            if time.monotonic() >= deadline:
+                raise CommandError(
+                    str(nightly.RUN_IN_PROGRESS)
+                    % {
+                        "run": other.id,
+                        "started": timezone.localtime(other.started_at).strftime("%d-%m-%Y %H:%M"),
+                        "done": other.processed + other.failed,
+                        "total": other.expected,
+                    }
+                )
+            time.sleep(min(2.0, max(deadline - time.monotonic(), 0.1)))
+
+    def _progress(self, done: int, total: int, started: float) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        self.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} customers, "
+            f"{time.monotonic() - started:.1f}s elapsed",
+            ending="",
+        )

@@ -1,0 +1,64 @@
+"""When does a line run out? A least-squares trend over its usage history."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# Fewer days of history than this gives no forecast.
+MIN_POINTS = 5
+# A trend below this many extra in use per day is flat: no forecast.
+FLAT_PER_DAY = 0.01
+# A date further away than this is no forecast worth showing.
+HORIZON = timedelta(days=5 * 365)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    runs_out_on: date | None
+    per_day: float | None
+    intercept: float | None
+    reason: str  # "trend", "flat", "too_little_data" or "already_out"
+
+    @property
+    def has_date(self) -> bool:
+        return self.runs_out_on is not None
+
+    def value_on(self, day: date) -> float | None:
+        if self.per_day is None or self.intercept is None:
+            return None
+        return self.intercept + self.per_day * day.toordinal()
+
+
+def least_squares(points: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
+    """(slope, intercept) of the least-squares line through the points; None if undetermined."""
+    n = len(points)
+    if n < 2:
+        return None
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    sxx = sum((x - mean_x) ** 2 for x, _ in points)
+    if sxx == 0:
+        return None
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sxx
+    return slope, mean_y - slope * mean_x
+
+
+def forecast(history: Sequence[tuple[date, int]], *, maximum: int) -> Forecast:
+    """The date in use reaches `maximum` at the current trend, from (date, in_use) pairs."""
+    history = sorted(history)
+    if len(history) < MIN_POINTS:
+        return Forecast(None, None, None, "too_little_data")
+    fit = least_squares([(day.toordinal(), in_use) for day, in_use in history])
+    if fit is None:
+        return Forecast(None, None, None, "too_little_data")
+    slope, intercept = fit
+    last_day, last_in_use = history[-1]
+    if last_in_use >= maximum:
+        return Forecast(None, slope, intercept, "already_out")
+    if slope < FLAT_PER_DAY:
+        return Forecast(None, slope, intercept, "flat")
+    day = date.fromordinal(max(math.ceil((maximum - intercept) / slope), last_day.toordinal() + 1))
+    if day - last_day > HORIZON:
+        return Forecast(None, slope, intercept, "flat")
+    return Forecast(day, slope, intercept, "trend")

@@ -1,0 +1,22 @@
+"""The page of one license line: its numbers and its usage chart with forecast."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from licensing.models import Warning
+from licensing.selectors import license_line_for
+from portal.selectors import contact_for
+
+from . import for_current_customer
+
+
+@require_GET
+@for_current_customer()
+def line_detail(request, membership, line_id):
+    line = license_line_for(contact_for(request), membership.customer, line_id)
+    warnings = Warning.objects.filter(line=line).select_related("signal").order_by("-opened_at")[:20]
+    return render(
+        request,
+        "licensing/line_detail.html",
+        {"line": line, "warnings": warnings, "can_change": membership.is_beheerder},
+    )

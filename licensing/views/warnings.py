@@ -1,0 +1,49 @@
+"""Afwijkingen en signalen: the customer's warnings, open first, then the history; acknowledge one."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from licensing.models import WarningKind
+from licensing.monitoring import MonitoringError, warning_acknowledge, warning_for, warnings_of
+from portal.selectors import contact_for
+
+from . import for_current_customer
+
+WARNINGS_PER_PAGE = 50
+
+
+@require_GET
+@for_current_customer()
+def warning_list(request, membership):
+    kind = request.GET.get("soort", "")
+    page = Paginator(warnings_of(membership.customer, kind=kind), WARNINGS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "licensing/warnings.html",
+        {
+            "page": page,
+            "open": [w for w in page.object_list if w.is_open],
+            "history": [w for w in page.object_list if not w.is_open],
+            "kinds": WarningKind.choices,
+            "kind": kind if kind in WarningKind.values else "",
+            "can_change": membership.is_beheerder,
+        },
+    )
+
+
+@require_POST
+@for_current_customer()
+def warning_acknowledge_view(request, membership, warning_id):
+    warning = warning_for(membership, warning_id, change=True)
+    try:
+        warning_acknowledge(warning=warning, by=contact_for(request))
+    except MonitoringError as refusal:
+        messages.info(request, refusal.message)
+    else:
+        messages.success(request, _("De melding is als gezien bevestigd."))
+    return redirect("licensing:warnings")

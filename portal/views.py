@@ -3,11 +3,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import selectors, services
 from .dashboard import dashboard_for
 from .forms import ROLE_CHOICES, InviteForm, RoleForm
+
+INVALID_ROLE = gettext_lazy("Kies een geldige rol.")
 
 
 @require_safe
@@ -60,7 +63,7 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     target = selectors.customer_membership_for(request, membership_id, change=True)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Kies een geldige rol."))
+        messages.error(request, INVALID_ROLE)
         return redirect("portal:contacts")
     try:
         changed = services.change_role(

@@ -12,6 +12,7 @@ from environments.usage import Item, Scope
 from portal.models import Contact, Customer
 
 from .models import License, LicenseLine, LicenseMutation, LicenseRequest
+from .monitoring import open_warnings_json
 
 ITEM_ORDER = {item: position for position, item in enumerate(Item.values)}
 SCOPE_ORDER = {scope: position for position, scope in enumerate(Scope.values)}
@@ -65,7 +66,7 @@ def license_report(customer: Customer) -> LicenseReport:
         license=license,
         counted_at=license.counted_at if license else None,
         lines=lines,
-        warnings=[],
+        warnings=open_warnings_json(customer),
     )
 
 

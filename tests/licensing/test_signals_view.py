@@ -1,0 +1,146 @@
+"""Signalen: the list with state; a Beheerder copies a signal and adjusts the copy; the built-in stays."""
+
+import pytest
+from django.urls import reverse
+
+from licensing import nightly
+from licensing.models import Signal, Warning, WarningKind
+from licensing.monitoring import RECIPIENT_NOT_A_CONTACT
+from tests.factories import LicenseLineFactory
+
+URL = reverse("licensing:signals")
+
+
+def copy_url(signal):
+    return reverse("licensing:signal_copy", args=[signal.id])
+
+
+def edit_url(signal):
+    return reverse("licensing:signal_edit", args=[signal.id])
+
+
+@pytest.fixture
+def builtin(db):
+    return nightly.builtin_signal()
+
+
+@pytest.fixture
+def fired(customer_a, builtin):
+    line = LicenseLineFactory(license=customer_a.license, item="profit_users", scope="T", maximum=3)
+    nightly.refresh_customers(customer_ids=[customer_a.id])
+    return Warning.objects.get(kind=WarningKind.SIGNAL, line=line)
+
+
+def edit_data(**overrides):
+    return {"name": "Test bijna vol", "item": "profit_users", "scope": "T", "threshold": "2", **overrides}
+
+
+def test_it_redirects_anonymous_visitors_to_login(client, builtin):
+    assert client.get(URL).url.startswith("/login/")
+    assert client.post(copy_url(builtin)).url.startswith("/login/")
+
+
+def test_it_lists_the_builtin_signal_with_its_state(client, medewerker, fired, builtin):
+    client.force_login(medewerker.user)
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    [row] = response.context["rows"]
+    assert row.signal == builtin and row.state == "fired" and row.fired == [fired]
+    html = response.content.decode()
+    assert "Beschikbare aantal Profit-gebruikers van de licentie is bijna op" in html
+    assert "afgegaan" in html
+    assert "Kopiëren" not in html
+
+
+def test_a_beheerder_copies_the_builtin_and_adjusts_the_copy(
+    client, beheerder, medewerker, builtin, customer_a
+):
+    client.force_login(beheerder.user)
+    response = client.post(copy_url(builtin))
+
+    copy = Signal.objects.get(customer=customer_a)
+    assert response.status_code == 302 and response.url == edit_url(copy)
+    assert (copy.item, copy.threshold, copy.copied_from) == ("profit_users", 5, builtin)
+
+    response = client.post(edit_url(copy), edit_data(recipients=[medewerker.id], is_active="on"))
+
+    assert response.status_code == 302 and response.url == URL
+    copy.refresh_from_db()
+    assert (copy.name, copy.scope, copy.threshold, copy.is_active) == ("Test bijna vol", "T", 2, True)
+    assert list(copy.recipients.all()) == [medewerker]
+    builtin.refresh_from_db()
+    assert (builtin.name, builtin.scope, builtin.threshold) == (nightly.BUILTIN_SIGNAL_NAME, "", 5)
+    assert builtin.recipients.count() == 0
+
+
+def test_the_builtin_itself_cannot_be_edited(client, beheerder, builtin):
+    client.force_login(beheerder.user)
+    response = client.post(edit_url(builtin), edit_data())
+
+    assert response.status_code == 403
+    builtin.refresh_from_db()
+    assert builtin.threshold == 5
+
+
+def test_recipients_must_be_contacts_of_the_customer(client, beheerder, other_beheerder, customer_a, builtin):
+    copy = Signal.objects.create(customer=customer_a, name="Kopie", item="profit_users", threshold=5)
+    client.force_login(beheerder.user)
+
+    response = client.post(edit_url(copy), edit_data(recipients=[other_beheerder.id]))
+
+    assert response.status_code == 200
+    assert "recipients" in response.context["form"].errors
+    assert copy.recipients.count() == 0
+    assert str(RECIPIENT_NOT_A_CONTACT)  # the service's own check, for callers outside this form
+
+
+def test_an_item_that_does_not_fit_the_scope_is_refused(client, beheerder, customer_a):
+    copy = Signal.objects.create(customer=customer_a, name="Kopie", item="profit_users", threshold=5)
+    client.force_login(beheerder.user)
+
+    response = client.post(edit_url(copy), edit_data(item="employees", scope="O"))
+
+    assert response.status_code == 200
+    assert "niet op dit bereik" in response.content.decode()
+    copy.refresh_from_db()
+    assert copy.item == "profit_users"
+
+
+def test_a_medewerker_may_not_copy_or_edit(client, medewerker, builtin, customer_a):
+    copy = Signal.objects.create(customer=customer_a, name="Kopie", item="profit_users", threshold=5)
+    client.force_login(medewerker.user)
+
+    assert client.post(copy_url(builtin)).status_code == 403
+    assert client.get(edit_url(copy)).status_code == 403
+    assert client.post(edit_url(copy), edit_data()).status_code == 403
+    assert Signal.objects.filter(customer=customer_a).count() == 1
+    copy.refresh_from_db()
+    assert copy.threshold == 5
+
+
+def test_another_customers_signal_is_not_found(client, other_beheerder, customer_a, builtin):
+    copy = Signal.objects.create(customer=customer_a, name="Kopie", item="profit_users", threshold=5)
+    client.force_login(other_beheerder.user)
+
+    assert client.post(copy_url(copy)).status_code == 404
+    assert client.get(edit_url(copy)).status_code == 404
+    assert [row.signal for row in client.get(URL).context["rows"]] == [builtin]
+
+
+def test_wrong_methods_are_refused(client, beheerder, builtin):
+    client.force_login(beheerder.user)
+    assert client.get(copy_url(builtin)).status_code == 405
+    assert client.post(URL).status_code == 405
+
+
+def test_a_copy_fires_for_its_own_customer_at_the_next_run(customer_a, beheerder, builtin):
+    line = LicenseLineFactory(license=customer_a.license, item="profit_users", scope="T", maximum=8)
+    copy = Signal.objects.create(
+        customer=customer_a, name="Ruim", item="profit_users", scope="T", threshold=10
+    )
+
+    nightly.refresh_customers(customer_ids=[customer_a.id])
+
+    assert Warning.objects.filter(kind=WarningKind.SIGNAL, line=line, signal=copy).count() == 1
+    assert not Warning.objects.filter(kind=WarningKind.SIGNAL, signal=builtin).exists()

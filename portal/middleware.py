@@ -1,7 +1,10 @@
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from .selectors import CustomerNotChosen
 
@@ -23,3 +26,22 @@ class ChooseCustomerMiddleware:
         if request.method in ("GET", "HEAD"):
             url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(url)
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """Dutch unless the visitor chose another language in the menu (the cookie set_language sets).
+
+    Django's own middleware would follow the browser's Accept-Language; the portal is Dutch by
+    default whatever the browser says.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        try:
+            language = (
+                translation.get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
+            )
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -50,6 +50,7 @@ MORE_ERRORS = "... and {count} more problems"
 
 GUID_RE = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+USER_KINDS = frozenset(UserKind.values)
 
 
 class SnapshotError(Exception):
@@ -123,6 +124,16 @@ def _max_length(model, field: str) -> int:
     return model._meta.get_field(field).max_length
 
 
+USER_CODE_LENGTH = _max_length(EnvironmentUser, "code")
+USER_NAME_LENGTH = _max_length(EnvironmentUser, "name")
+EMAIL_LENGTH = _max_length(EnvironmentUser, "email")
+EMPLOYEE_NAME_LENGTH = _max_length(Employee, "name")
+EMPLOYEE_KIND_LENGTH = _max_length(Employee, "kind")
+DECLARATION_NUMBER_LENGTH = _max_length(Declaration, "number")
+CLIENT_CODE_LENGTH = _max_length(Client, "code")
+CLIENT_NAME_LENGTH = _max_length(Client, "name")
+
+
 class _DuplicateKey(Exception):
     def __init__(self, key: str):
         self.key = key
@@ -187,12 +198,10 @@ class _Parser:
         return uuid.UUID(value)
 
     def kind(self, value, path):
-        return (
-            value if isinstance(value, str) and value in UserKind.values else self.error(path, EXPECTED_KIND)
-        )
+        return value if isinstance(value, str) and value in USER_KINDS else self.error(path, EXPECTED_KIND)
 
     def email(self, value, path):
-        value = self.text(value, path, max_length=_max_length(EnvironmentUser, "email"))
+        value = self.text(value, path, max_length=EMAIL_LENGTH)
         if value is _INVALID or value == "":
             return value
         try:
@@ -287,8 +296,8 @@ class _Parser:
             data,
             "users",
             {
-                "code": (code_text(_max_length(EnvironmentUser, "code")), True),
-                "name": (plain_text(_max_length(EnvironmentUser, "name")), False),
+                "code": (code_text(USER_CODE_LENGTH), True),
+                "name": (plain_text(USER_NAME_LENGTH), False),
                 "email": (self.email, False),
                 "profit": (self.boolean, True),
                 "insite": (self.boolean, True),
@@ -305,24 +314,24 @@ class _Parser:
             "employees",
             {
                 "guid": (self.guid, True),
-                "name": (plain_text(_max_length(Employee, "name")), False),
+                "name": (plain_text(EMPLOYEE_NAME_LENGTH), False),
                 "in_service": (self.boolean, True),
-                "kind": (plain_text(_max_length(Employee, "kind")), False),
+                "kind": (plain_text(EMPLOYEE_KIND_LENGTH), False),
             },
             SnapshotEmployee,
         )
         declarations = self.records(
             data,
             "declarations",
-            {"number": (code_text(_max_length(Declaration, "number")), True)},
+            {"number": (code_text(DECLARATION_NUMBER_LENGTH), True)},
             SnapshotDeclaration,
         )
         clients = self.records(
             data,
             "clients",
             {
-                "code": (code_text(_max_length(Client, "code")), True),
-                "name": (plain_text(_max_length(Client, "name")), False),
+                "code": (code_text(CLIENT_CODE_LENGTH), True),
+                "name": (plain_text(CLIENT_NAME_LENGTH), False),
             },
             SnapshotClient,
         )

@@ -1,6 +1,7 @@
 """`import_snapshot FILE...`: everything validated first, one transaction, nothing changed on bad input."""
 
 import copy
+import io
 import json
 import uuid
 from datetime import UTC, datetime
@@ -77,8 +78,6 @@ def imported(environments, tmp_path, monkeypatch):
 
 
 def _sink():
-    import io
-
     return io.StringIO()
 
 

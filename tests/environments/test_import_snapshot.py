@@ -422,3 +422,13 @@ def test_the_service_parses_a_decoded_snapshot_for_the_api(environments):
         bad["users"][0]["insite"] = "1"
         parse_snapshot(bad, source_name="PUT O12345AA")
     assert error.value.message == "PUT O12345AA: users[0].insite: expected true or false"
+
+
+def test_it_reads_a_snapshot_from_standard_input(environments, monkeypatch, capsys):
+    raw = json.dumps(snapshot_data("T12345AA")).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(raw)))
+
+    call_command("import_snapshot", "-")
+
+    assert EnvironmentUser.objects.filter(environment__code="T12345AA").count() == 5
+    assert capsys.readouterr().out.startswith("<stdin>: imported T12345AA")

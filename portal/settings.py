@@ -131,6 +131,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A message a lost worker took is delivered again after this many seconds (Redis broker).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 
 # The nightly recount ("actuele gegevens vernieuwen"), HH:MM in TIME_ZONE.
 LICENSE_REFRESH_TIME = env("LICENSE_REFRESH_TIME", default="00:30")
@@ -141,6 +143,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "licensing.tasks.refresh_all_licenses",
         "schedule": crontab(hour=_refresh_hour, minute=_refresh_minute),
     },
+    # Sends what the e-mail outbox still holds (normally sent right after commit).
+    "license-outbox": {"task": "licensing.tasks.send_outbox", "schedule": crontab(minute="*/10")},
 }
 
 LOGGING = {

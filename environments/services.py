@@ -177,3 +177,25 @@ def _replace_data(
     Employee.objects.bulk_create(employees, batch_size=BATCH_SIZE)
     Declaration.objects.bulk_create(declarations, batch_size=BATCH_SIZE)
     Client.objects.bulk_create(clients, batch_size=BATCH_SIZE)
+
+
+def users_set_blocked(
+    *, customer_id: int, identity_id: int, blocked: bool, environment_id: int | None = None
+) -> list[str]:
+    """Block or unblock one user (identity) in the customer's active environments, or in one of them.
+
+    Returns the codes of the environments where it changed, in code order. The next snapshot of an
+    environment replaces this again: the environment's own data stays the truth.
+    """
+    with transaction.atomic():
+        users = EnvironmentUser.objects.select_for_update(of=("self",)).filter(
+            identity_id=identity_id,
+            environment__customer_id=customer_id,
+            environment__is_active=True,
+            blocked=not blocked,
+        )
+        if environment_id is not None:
+            users = users.filter(environment_id=environment_id)
+        changed = dict(users.order_by("environment__code").values_list("id", "environment__code"))
+        EnvironmentUser.objects.filter(id__in=changed).update(blocked=blocked)
+    return list(changed.values())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import analysis, lines, requests
+from .views import analysis, lines, maintenance, requests
 from .views import signals as signal_views
 from .views import usage as usage_views
 from .views import warnings as warning_views
@@ -26,4 +26,13 @@ urlpatterns = [
     path("signalen/", signal_views.signal_list, name="signals"),
     path("signalen/<int:signal_id>/kopieren/", signal_views.signal_copy_view, name="signal_copy"),
     path("signalen/<int:signal_id>/wijzigen/", signal_views.signal_edit, name="signal_edit"),
+    path("onderhoud-gebruikers/", maintenance.users, name="maintenance"),
+    path("onderhoud-gebruikers/medewerkers/", maintenance.employees, name="maintenance_employees"),
+    path("onderhoud-gebruikers/opschonen/", maintenance.cleanup, name="maintenance_cleanup"),
+    path("onderhoud-gebruikers/logboek/", maintenance.block_log, name="maintenance_log"),
+    path("onderhoud-gebruikers/<int:identity_id>/", maintenance.user_detail, name="maintenance_user"),
+    path("onderhoud-gebruikers/<int:identity_id>/blokkeren/", maintenance.user_block, name="user_block"),
+    path(
+        "onderhoud-gebruikers/<int:identity_id>/deblokkeren/", maintenance.user_unblock, name="user_unblock"
+    ),
 ]

@@ -1,0 +1,399 @@
+"""Reads of environment data for "Onderhoud gebruikers": the customer's unique users and employees.
+
+A user is an identity (normalised user code) across the customer's active environments; an
+employee is a GUID. Every list is one GROUP BY in the database with one small bit mask per
+environment (MAX over a CASE: an identity has at most one row per environment), so a page costs
+the same few queries whatever the number of users. Only active environments are shown: only they
+count.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Case, Exists, IntegerField, Max, Min, OuterRef, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Customer
+
+from .models import Employee, Environment, EnvironmentType, EnvironmentUser, UserKind
+
+# One bit per fact about a user in one environment; PRESENT makes every existing row non-zero.
+PROFIT, INSITE, OUTSITE, BLOCKED, COWORKER, PRESENT = 1, 2, 4, 8, 16, 32
+ACCESS_FLAGS = {"profit": PROFIT, "insite": INSITE, "outsite": OUTSITE}
+ACCESS_LETTERS = ((PROFIT, "P"), (INSITE, "I"), (OUTSITE, "O"))
+IN_SERVICE = 2
+
+ACCESS_CHOICES = (("profit", _("Profit")), ("insite", _("InSite")), ("outsite", _("OutSite")))
+TYPE_ORDER = {value: position for position, value in enumerate(EnvironmentType.values)}
+
+
+def active_environments(customer: Customer) -> list[Environment]:
+    """The customer's active environments: production first, then test, accept, demo; by code."""
+    return sorted(
+        Environment.objects.filter(customer=customer, is_active=True),
+        key=lambda e: (TYPE_ORDER[e.type], e.code),
+    )
+
+
+def _bit(condition: Q, bit: int) -> Case:
+    return Case(When(condition, then=Value(bit)), default=Value(0), output_field=IntegerField())
+
+
+def _user_mask():
+    mask = Value(PRESENT, output_field=IntegerField())
+    for flag, bit in ACCESS_FLAGS.items():
+        mask = mask + _bit(Q(**{flag: True}), bit)
+    return mask + _bit(Q(blocked=True), BLOCKED) + _bit(Q(kind=UserKind.COWORKER), COWORKER)
+
+
+def _per_environment(environments: list[Environment], expression) -> dict:
+    return {
+        f"env_{environment.id}": Max(
+            Case(When(environment_id=environment.id, then=expression), output_field=IntegerField())
+        )
+        for environment in environments
+    }
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"ja": True, "nee": False}.get(value)
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """What the user list is narrowed to. Type, access, blocked and kind apply to one and the same
+    environment of the user ("has Profit in a production environment where it is blocked"); the
+    search matches the code, name or e-mail address in any of them."""
+
+    search: str = ""
+    environment_type: str = ""
+    access: str = ""
+    blocked: bool | None = None
+    kind: str = ""
+
+    @classmethod
+    def from_query(cls, query) -> "UserFilter":
+        environment_type = query.get("type", "")
+        access = query.get("toegang", "")
+        kind = query.get("soort", "")
+        return cls(
+            search=query.get("q", "").strip()[:100],
+            environment_type=environment_type if environment_type in EnvironmentType.values else "",
+            access=access if access in ACCESS_FLAGS else "",
+            blocked=_yes_no(query.get("geblokkeerd", "")),
+            kind=kind if kind in UserKind.values else "",
+        )
+
+    def row_condition(self) -> Q:
+        condition = Q()
+        if self.environment_type:
+            condition &= Q(environment__type=self.environment_type)
+        if self.access:
+            condition &= Q(**{self.access: True})
+        if self.blocked is not None:
+            condition &= Q(blocked=self.blocked)
+        if self.kind:
+            condition &= Q(kind=self.kind)
+        return condition
+
+    def search_condition(self) -> Q:
+        if not self.search:
+            return Q()
+        return (
+            Q(code__icontains=self.search) | Q(name__icontains=self.search) | Q(email__icontains=self.search)
+        )
+
+
+@dataclass(frozen=True)
+class Presence:
+    """A user (or employee) in one environment: the environment and what it is there."""
+
+    environment: Environment
+    mark: str
+    counts: bool
+
+
+@dataclass(frozen=True)
+class TypeSummary:
+    """A user on one environment type: in how many environments, and what it counts as there."""
+
+    type: str
+    label: str
+    environments: int
+    counts_as: str
+    blocked: bool
+    coworker: bool
+
+
+@dataclass(frozen=True)
+class UserRow:
+    identity_id: int
+    code: str
+    name: str
+    email: str
+    kinds: list[str]
+    presences: list[Presence]
+    types: list[TypeSummary]
+
+
+def mark_of(mask: int) -> str:
+    """How a user's bit mask in one environment reads: "P I", "P, geblokkeerd", "meewerkgebruiker"."""
+    parts = [" ".join(letter for bit, letter in ACCESS_LETTERS if mask & bit) or str(_("geen toegang"))]
+    if mask & BLOCKED:
+        parts.append(str(_("geblokkeerd")))
+    if mask & COWORKER:
+        parts.append(str(_("meewerkgebruiker")))
+    return ", ".join(parts)
+
+
+def _type_summaries(environments: list[Environment], masks: list[int | None]) -> list[TypeSummary]:
+    summaries = []
+    for value, label in EnvironmentType.choices:
+        present = [mask for env, mask in zip(environments, masks, strict=True) if env.type == value and mask]
+        if not present:
+            continue
+        # By the counting rules: any environment of the type where the user is neither blocked nor a
+        # coworker makes it count there, once.
+        counted = 0
+        for mask in present:
+            if not mask & (BLOCKED | COWORKER):
+                counted |= mask
+        summaries.append(
+            TypeSummary(
+                type=value,
+                label=label,
+                environments=len(present),
+                counts_as=" ".join(letter for bit, letter in ACCESS_LETTERS if counted & bit),
+                blocked=any(mask & BLOCKED for mask in present),
+                coworker=any(mask & COWORKER for mask in present),
+            )
+        )
+    return summaries
+
+
+@dataclass
+class UserList:
+    """The customer's unique users, narrowed by a filter; `rows` is a lazy, sliceable queryset of
+    aggregated values, `as_rows` turns a page of it into UserRow objects."""
+
+    environments: list[Environment]
+    rows: QuerySet
+
+    def as_rows(self, values) -> list[UserRow]:
+        kinds = dict(UserKind.choices)
+        result = []
+        for row in values:
+            masks = [row[f"env_{environment.id}"] for environment in self.environments]
+            kind_values = sorted({row["min_kind"], row["max_kind"]})
+            result.append(
+                UserRow(
+                    identity_id=row["identity_id"],
+                    code=row["shown_code"],
+                    name=row["shown_name"],
+                    email=row["shown_email"],
+                    kinds=[str(kinds.get(kind, kind)) for kind in kind_values],
+                    presences=[
+                        Presence(environment=env, mark=mark_of(mask), counts=not mask & (BLOCKED | COWORKER))
+                        for env, mask in zip(self.environments, masks, strict=True)
+                        if mask
+                    ],
+                    types=_type_summaries(self.environments, masks),
+                )
+            )
+        return result
+
+
+def customer_users(customer: Customer, user_filter: UserFilter | None = None) -> UserList:
+    """The customer's unique users in its active environments, by user code, narrowed by the filter.
+
+    One query for the environments; counting and slicing `rows` are one query each.
+    """
+    user_filter = user_filter or UserFilter()
+    environments = active_environments(customer)
+    users = EnvironmentUser.objects.filter(environment__in=[e.id for e in environments])
+    rows = users
+    narrowing = user_filter.row_condition()
+    if narrowing:
+        rows = rows.filter(identity_id__in=users.filter(narrowing).values("identity_id"))
+    searching = user_filter.search_condition()
+    if searching:
+        rows = rows.filter(identity_id__in=users.filter(searching).values("identity_id"))
+    per_environment = _per_environment(environments, _user_mask())
+    rows = (
+        rows.values("identity_id", "identity__code")
+        .annotate(
+            shown_code=Min("code"),
+            shown_name=Max("name"),
+            shown_email=Max("email"),
+            min_kind=Min("kind"),
+            max_kind=Max("kind"),
+            **per_environment,
+        )
+        .order_by("identity__code")
+    )
+    return UserList(environments=environments, rows=rows)
+
+
+def _employee_of_user_in_service():
+    """Per user row: whether its employee is in service in any active environment of its customer."""
+    return Exists(
+        Employee.objects.filter(
+            environment__customer_id=OuterRef("environment__customer_id"),
+            environment__is_active=True,
+            guid=OuterRef("employee_guid"),
+            in_service=True,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class UserDetail:
+    code: str
+    name: str
+    email: str
+    identity_id: int
+    users: list[EnvironmentUser]
+
+
+def customer_user(customer: Customer, identity_id: int | str) -> UserDetail:
+    """One unique user of the customer with its rows in each active environment; 404 when the
+    customer has no such user (also when another customer has)."""
+    try:
+        identity_id = int(identity_id)
+    except (TypeError, ValueError):
+        raise Http404("No such user") from None
+    users = list(
+        EnvironmentUser.objects.filter(
+            identity_id=identity_id, environment__customer=customer, environment__is_active=True
+        )
+        .select_related("environment")
+        .annotate(employee_in_service=_employee_of_user_in_service())
+    )
+    if not users:
+        raise Http404("No such user")
+    users.sort(key=lambda user: (TYPE_ORDER[user.environment.type], user.environment.code))
+    return UserDetail(
+        code=min(user.code for user in users),
+        name=max(user.name for user in users),
+        email=max(user.email for user in users),
+        identity_id=identity_id,
+        users=users,
+    )
+
+
+def customer_user_environment(customer: Customer, identity_id: int, environment_id: int | str) -> Environment:
+    """An active environment of the customer in which the user exists; 404 otherwise."""
+    try:
+        environment_id = int(environment_id)
+    except (TypeError, ValueError):
+        raise Http404("No such environment") from None
+    environment = (
+        Environment.objects.filter(
+            pk=environment_id, customer=customer, is_active=True, users__identity_id=identity_id
+        )
+        .distinct()
+        .first()
+    )
+    if environment is None:
+        raise Http404("No such environment")
+    return environment
+
+
+@dataclass(frozen=True)
+class EmployeeFilter:
+    search: str = ""
+    in_service: bool | None = None
+
+    @classmethod
+    def from_query(cls, query) -> "EmployeeFilter":
+        return cls(search=query.get("q", "").strip()[:100], in_service=_yes_no(query.get("in_dienst", "")))
+
+
+@dataclass(frozen=True)
+class EmployeeRow:
+    guid: UUID
+    name: str
+    kind: str
+    in_service: bool
+    presences: list[Presence]
+    users: list[str]
+
+
+@dataclass
+class EmployeeList:
+    environments: list[Environment]
+    rows: QuerySet
+
+    def as_rows(self, values) -> list[EmployeeRow]:
+        values = list(values)
+        # The user accounts of this page's employees: one query, however long the page.
+        # A user code once per employee, case-insensitively, as it is counted.
+        users: dict[UUID, dict[str, str]] = {}
+        guids = [row["guid"] for row in values]
+        if guids:
+            for guid, code in (
+                EnvironmentUser.objects.filter(environment__in=self.environments, employee_guid__in=guids)
+                .values_list("employee_guid", "code")
+                .order_by("identity__code", "code")
+            ):
+                users.setdefault(guid, {}).setdefault(code.lower(), code)
+        out_of_service = str(_("uit dienst"))
+        result = []
+        for row in values:
+            marks = [row[f"env_{environment.id}"] for environment in self.environments]
+            result.append(
+                EmployeeRow(
+                    guid=row["guid"],
+                    name=row["shown_name"],
+                    kind=row["shown_kind"],
+                    in_service=bool(row["serving"]),
+                    presences=[
+                        Presence(
+                            environment=env,
+                            mark=str(_("in dienst")) if mark & IN_SERVICE else out_of_service,
+                            counts=bool(mark & IN_SERVICE),
+                        )
+                        for env, mark in zip(self.environments, marks, strict=True)
+                        if mark
+                    ],
+                    users=list(users.get(row["guid"], {}).values()),
+                )
+            )
+        return result
+
+
+def customer_employees(customer: Customer, employee_filter: EmployeeFilter | None = None) -> EmployeeList:
+    """The customer's employees per GUID in its active environments; counted as an employee when in
+    service in at least one of them."""
+    employee_filter = employee_filter or EmployeeFilter()
+    environments = active_environments(customer)
+    rows = Employee.objects.filter(environment__in=[e.id for e in environments])
+    if employee_filter.search:
+        search = employee_filter.search
+        matching = rows.filter(Q(name__icontains=search) | Q(guid__icontains=search)).values("guid")
+        rows = rows.filter(guid__in=matching)
+    in_service = Case(
+        When(in_service=True, then=Value(PRESENT | IN_SERVICE)),
+        default=Value(PRESENT),
+        output_field=IntegerField(),
+    )
+    rows = (
+        rows.values("guid")
+        .annotate(
+            shown_name=Max("name"),
+            shown_kind=Max("kind"),
+            serving=Max(_bit(Q(in_service=True), 1)),
+            **_per_environment(environments, in_service),
+        )
+        .order_by("shown_name", "guid")
+    )
+    if employee_filter.in_service is not None:
+        rows = rows.filter(serving=1 if employee_filter.in_service else 0)
+    return EmployeeList(environments=environments, rows=rows)
+
+
+def last_login_of(users: list[EnvironmentUser]) -> datetime | None:
+    logins = [user.last_login for user in users if user.last_login]
+    return max(logins) if logins else None

@@ -1,0 +1,173 @@
+"""Onderhoud gebruikers: unique users and employees across the environments, cleanup advice,
+blocking and unblocking a user, and the log of those changes."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from environments.models import EnvironmentType, UserKind
+from environments.selectors import (
+    ACCESS_CHOICES,
+    EmployeeFilter,
+    UserFilter,
+    customer_employees,
+    customer_user,
+    customer_user_environment,
+    customer_users,
+)
+from licensing.cleanup import Reason, cleanup_advice
+from licensing.maintenance import (
+    SNAPSHOT_STAYS_TRUTH,
+    NothingChanged,
+    changed_message,
+    user_block_history,
+    user_set_blocked,
+)
+from portal.selectors import contact_for
+
+from . import for_current_customer
+
+USERS_PER_PAGE = 25
+LOG_PER_PAGE = 25
+
+
+def _page(request, rows, per_page=USERS_PER_PAGE):
+    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
+@for_current_customer()
+def users(request, membership):
+    user_filter = UserFilter.from_query(request.GET)
+    listing = customer_users(membership.customer, user_filter)
+    page = _page(request, listing.rows)
+    return render(
+        request,
+        "licensing/maintenance_users.html",
+        {
+            "tab": "users",
+            "page": page,
+            "rows": listing.as_rows(page.object_list),
+            "environments": listing.environments,
+            "filter": user_filter,
+            "types": EnvironmentType.choices,
+            "access_choices": ACCESS_CHOICES,
+            "kinds": UserKind.choices,
+            "query": _query_without_page(request),
+            "snapshot_note": SNAPSHOT_STAYS_TRUTH,
+        },
+    )
+
+
+@require_GET
+@for_current_customer()
+def employees(request, membership):
+    employee_filter = EmployeeFilter.from_query(request.GET)
+    listing = customer_employees(membership.customer, employee_filter)
+    page = _page(request, listing.rows)
+    return render(
+        request,
+        "licensing/maintenance_employees.html",
+        {
+            "tab": "employees",
+            "page": page,
+            "rows": listing.as_rows(page.object_list),
+            "filter": employee_filter,
+            "query": _query_without_page(request),
+        },
+    )
+
+
+@require_GET
+@for_current_customer()
+def cleanup(request, membership):
+    reason = request.GET.get("reden", "")
+    advice = cleanup_advice(membership.customer, reason=reason)
+    page = _page(request, advice.rows)
+    return render(
+        request,
+        "licensing/maintenance_cleanup.html",
+        {
+            "tab": "cleanup",
+            "page": page,
+            "candidates": advice.as_candidates(page.object_list),
+            "advice": advice,
+            "total_freed": advice.total_freed(),
+            "reasons": Reason.choices,
+            "reason": reason if reason in Reason.values else "",
+            "query": _query_without_page(request),
+            "can_change": membership.is_beheerder,
+            "snapshot_note": SNAPSHOT_STAYS_TRUTH,
+        },
+    )
+
+
+@require_GET
+@for_current_customer()
+def user_detail(request, membership, identity_id):
+    detail = customer_user(membership.customer, identity_id)
+    return render(
+        request,
+        "licensing/maintenance_user.html",
+        {
+            "tab": "users",
+            "detail": detail,
+            "history": user_block_history(membership.customer, identity_id=detail.identity_id)[:LOG_PER_PAGE],
+            "can_change": membership.is_beheerder,
+            "snapshot_note": SNAPSHOT_STAYS_TRUTH,
+        },
+    )
+
+
+def _set_blocked(request, membership, identity_id, *, blocked: bool):
+    detail = customer_user(membership.customer, identity_id)
+    environment_id = request.POST.get("environment") or None
+    if environment_id is not None:
+        environment_id = customer_user_environment(membership.customer, detail.identity_id, environment_id).id
+    try:
+        change = user_set_blocked(
+            customer=membership.customer,
+            by=contact_for(request),
+            identity_id=detail.identity_id,
+            user_code=detail.code,
+            blocked=blocked,
+            environment_id=environment_id,
+        )
+    except NothingChanged as refusal:
+        messages.info(request, refusal.message)
+    else:
+        messages.success(request, changed_message(change))
+    following = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        following, allowed_hosts={request.get_host()}
+    ) and following.startswith("/"):
+        return redirect(following)
+    return redirect(reverse("licensing:maintenance_user", args=[detail.identity_id]))
+
+
+@require_POST
+@for_current_customer(change=True)
+def user_block(request, membership, identity_id):
+    return _set_blocked(request, membership, identity_id, blocked=True)
+
+
+@require_POST
+@for_current_customer(change=True)
+def user_unblock(request, membership, identity_id):
+    return _set_blocked(request, membership, identity_id, blocked=False)
+
+
+@require_GET
+@for_current_customer()
+def block_log(request, membership):
+    page = _page(request, user_block_history(membership.customer), LOG_PER_PAGE)
+    return render(request, "licensing/maintenance_log.html", {"tab": "log", "page": page})

@@ -62,6 +62,10 @@ class LicenseError(Exception):
         self.details = details
 
 
+class DeviationNotAcknowledged(LicenseError):
+    pass
+
+
 class BelowInUse(LicenseError):
     @property
     def shortfall(self) -> str:
@@ -203,7 +207,9 @@ def line_change_quantity(
         _check_quantity(license=line.license, item=line.item, quantity=quantity)
         deviation = line.has_deviation
         if deviation and not acknowledge_deviation:
-            raise LicenseError(DEVIATION_NOT_ACKNOWLEDGED, maximum=line.maximum, portal=line.portal)
+            raise DeviationNotAcknowledged(
+                DEVIATION_NOT_ACKNOWLEDGED, maximum=line.maximum, portal=line.portal
+            )
         in_use = fresh_in_use(line=line)
         if quantity < in_use:
             raise BelowInUse(BELOW_IN_USE, in_use=in_use, requested=quantity)

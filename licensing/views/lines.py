@@ -8,7 +8,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from licensing.forms import LineQuantityForm
 from licensing.selectors import license_line_for, license_overview, mutation_history
-from licensing.services import BelowInUse, LicenseError, line_change_quantity, recount_customer
+from licensing.services import (
+    BelowInUse,
+    DeviationNotAcknowledged,
+    LicenseError,
+    line_change_quantity,
+    recount_customer,
+)
 from portal.selectors import contact_for
 
 from . import for_current_customer
@@ -54,9 +60,10 @@ def line_change(request, membership, line_id):
         except BelowInUse as refusal:
             form.add_error("quantity", refusal.message)
             form.add_error("quantity", refusal.shortfall)
+        except DeviationNotAcknowledged as refusal:
+            form.add_error("acknowledge_deviation", refusal.message)
         except LicenseError as refusal:
-            field = "acknowledge_deviation" if "portal" in refusal.details else "quantity"
-            form.add_error(field, refusal.message)
+            form.add_error("quantity", refusal.message)
         else:
             messages.success(request, _changed_message(line, mutation))
             return redirect("licensing:overview")

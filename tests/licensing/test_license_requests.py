@@ -318,3 +318,28 @@ class TestTheBackOffice:
         assert response.status_code == 302
         line_request.refresh_from_db()
         assert line_request.status == RequestStatus.SUBMITTED
+
+
+def test_the_lists_query_count_does_not_grow_with_the_requests(
+    client, beheerder, other_beheerder, line, customer_b
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    request_submit(customer=customer_b, by=other_beheerder, subject="Editie", motivation="x")
+    for quantity in range(30, 45):
+        request_submit(
+            customer=line.license.customer, by=beheerder, line=line, desired_quantity=quantity, motivation="x"
+        )
+        request_submit(
+            customer=line.license.customer, by=beheerder, subject=f"Vraag {quantity}", motivation="x"
+        )
+
+    counts = []
+    for contact in (other_beheerder, beheerder):
+        client.force_login(contact.user)
+        client.get(LIST)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(LIST).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 10

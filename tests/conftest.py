@@ -7,6 +7,12 @@ from tests.factories import CustomerFactory, LicenseFactory, MembershipFactory
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s per user created; the hasher itself is Django's business.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(settings):
     from portal.celery import app
 

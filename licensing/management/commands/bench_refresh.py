@@ -1,0 +1,103 @@
+import os
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from licensing import bench
+from licensing.services import recount_customers
+
+
+class Command(BaseCommand):
+    help = (
+        "Builds a synthetic data set (bench customers only), times the project's full recount against "
+        "a hand-written SQL recount of the same data, and checks that they agree exactly."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=10_000)
+        parser.add_argument("--environments-per-customer", type=float, default=5.0)
+        parser.add_argument("--users-per-environment", type=float, default=40.0)
+        parser.add_argument("--batch-size", type=int, default=settings.LICENSE_REFRESH_BATCH_SIZE)
+        parser.add_argument("--keep", action="store_true", help="leave the bench data in the database")
+        parser.add_argument(
+            "--reuse",
+            action="store_true",
+            help="reuse the environments' data a --keep run left (same --customers); licenses are rebuilt",
+        )
+
+    def handle(
+        self, *args, customers, environments_per_customer, users_per_environment, batch_size, keep, reuse, **o
+    ):
+        if not 1 <= customers <= bench.BENCH_MAX_CUSTOMERS:
+            raise CommandError(f"--customers must be between 1 and {bench.BENCH_MAX_CUSTOMERS}.")
+        if environments_per_customer < 1 or users_per_environment < 1 or batch_size < 1:
+            raise CommandError(
+                "--environments-per-customer, --users-per-environment and --batch-size must be >= 1."
+            )
+        try:
+            bench.require_postgresql()
+            bench.check_numbers_free(customers)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+
+        self.stdout.write(f"cores: {os.cpu_count()}")
+        started = time.monotonic()
+        customer_shapes, environment_shapes = bench.plan_population(
+            customers=customers,
+            environments_per_customer=environments_per_customer,
+            users_per_environment=users_per_environment,
+        )
+        reuse = reuse and bench.bench_customers().count() == customers
+        if reuse:
+            self.stdout.write("reusing the bench environments' data; rebuilding licenses")
+            bench.delete_bench_licenses()
+        else:
+            bench.delete_bench_data(progress=self.stdout.write)
+            self.stdout.write(
+                f"generating {len(customer_shapes):,} customers, {len(environment_shapes):,} environments, "
+                f"{sum(e.users for e in environment_shapes):,} user rows"
+            )
+        bench.generate(
+            customer_shapes=customer_shapes,
+            environment_shapes=environment_shapes,
+            progress=self.stdout.write,
+            licenses_only=reuse,
+        )
+        bench.vacuum_analyze(progress=self.stdout.write)
+        self.stdout.write(f"generated in {time.monotonic() - started:.1f}s")
+        sizes = bench.bench_sizes()
+        self.stdout.write("sizes: " + ", ".join(f"{label} {n:,}" for label, n in sizes.items()))
+
+        ids = sorted(bench.bench_customers().values_list("id", flat=True))
+        bench.raw_recount(customer_ids=ids)  # warm the cache, so neither timing pays for cold reads
+
+        started = time.monotonic()
+        for start in range(0, len(ids), batch_size):
+            recount_customers(customer_ids=ids[start : start + batch_size])
+        project = time.monotonic() - started
+        self.stdout.write(f"project recount: {project:.2f}s in batches of {batch_size}")
+
+        started = time.monotonic()
+        raw = bench.raw_recount(customer_ids=ids)
+        raw_seconds = time.monotonic() - started
+        self.stdout.write(f"raw SQL recount: {raw_seconds:.2f}s")
+
+        wrong = bench.differences(stored=bench.stored_counts(customer_ids=ids), raw=raw)
+        for (customer_id, item, scope), stored, expected in wrong[:20]:
+            self.stdout.write(
+                f"  differs: customer id {customer_id} {item} {scope}: project {stored}, raw {expected}"
+            )
+        self.stdout.write(f"compared {len(raw):,} non-zero counts, {len(wrong)} differ")
+
+        if not keep:
+            bench.delete_bench_data(progress=self.stdout.write)
+        exact = "no" if wrong else "yes"
+        self.stdout.write(
+            f"recount: project {project:.2f}s, raw {raw_seconds:.2f}s, "
+            f"ratio {project / raw_seconds:.2f}, exact {exact}"
+        )
+        if wrong:
+            raise CommandError(
+                f"the project's recount differs from the raw SQL recount in {len(wrong)} counts"
+            )

@@ -52,8 +52,8 @@ OUT_OF_SERVICE_FLEX = _(
     "Kandidaten zijn vaste medewerkers waarvan de medewerker nergens meer in dienst is."
 )
 NOT_ENOUGH = _(
-    "Ook als u al deze gebruikers blokkeert, komt er niet genoeg vrij: er komen %(found)s plaatsen vrij "
-    "van de %(needed)s die nodig zijn."
+    "Ook als u al deze gebruikers blokkeert, komt er niet genoeg vrij: %(found)s van de %(needed)s "
+    "benodigde plaatsen."
 )
 
 # (item, environment type) pairs a user can occupy a seat on, with their annotation names.

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from licensing.cleanup import what_if
 from licensing.forms import LineQuantityForm
 from licensing.selectors import license_line_for, license_overview, mutation_history
 from licensing.services import (
@@ -49,6 +50,7 @@ def line_change(request, membership, line_id):
     contact = contact_for(request)
     line = license_line_for(contact, membership.customer, line_id, change=True)
     form = LineQuantityForm(request.POST if request.method == "POST" else None)
+    cleanup = None
     if request.method == "POST" and form.is_valid():
         try:
             mutation = line_change_quantity(
@@ -60,6 +62,10 @@ def line_change(request, membership, line_id):
         except BelowInUse as refusal:
             form.add_error("quantity", refusal.message)
             form.add_error("quantity", refusal.shortfall)
+            # What-if: the cleanup candidates that together would free enough for the requested number.
+            cleanup = what_if(
+                line=line, requested=refusal.details["requested"], in_use=refusal.details["in_use"]
+            )
         except DeviationNotAcknowledged as refusal:
             form.add_error("acknowledge_deviation", refusal.message)
         except LicenseError as refusal:
@@ -68,7 +74,7 @@ def line_change(request, membership, line_id):
             messages.success(request, _changed_message(line, mutation))
             return redirect("licensing:overview")
         line.refresh_from_db()
-    return render(request, "licensing/line_change.html", {"line": line, "form": form})
+    return render(request, "licensing/line_change.html", {"line": line, "form": form, "what_if": cleanup})
 
 
 def _changed_message(line, mutation) -> str:

@@ -234,10 +234,56 @@ def test_the_what_if_picks_enough_candidates_that_free_a_seat_on_the_line(custom
     result = what_if(line=line, requested=0, in_use=4)
     assert [c.code for c in result.candidates] == ["a-intern", "b-test", "c-tester"]
     assert not result.enough
-    assert "3 plaatsen vrij van de 4" in result.shortage_text
+    assert "3 van de 4 benodigde plaatsen" in result.shortage_text
 
 
 def test_the_what_if_has_no_candidates_for_lines_users_do_not_occupy(customer_a, environments):
     line = LicenseLineFactory(license=customer_a.license, item="employees", scope="license", maximum=10)
     user(environments["O1"], "a-intern", insite=True, kind="intern")
     assert what_if(line=line, requested=0, in_use=3).candidates == []
+
+
+def test_a_refused_mutation_shows_the_candidates_that_would_free_enough(
+    client, beheerder, customer_a, environments
+):
+    line = LicenseLineFactory(license=customer_a.license, item="profit_users", scope="O", maximum=10)
+    for n in range(3):
+        user(environments["O1"], f"12345.staff{n}", profit=True)
+    user(environments["O1"], "12345.verbeek", profit=True, insite=True, kind="intern")
+    user(environments["O2"], "12345.test", profit=True, kind="test")
+    user(environments["T1"], "12345.tester", profit=True, kind="test")
+    change_url = reverse("licensing:line_change", args=[line.id])
+    client.force_login(beheerder.user)
+    response = client.post(change_url, {"quantity": "4"})
+    assert response.status_code == 200
+    assert [c.code for c in response.context["what_if"].candidates] == ["12345.verbeek"]
+    html = response.content.decode()
+    assert 'id="what-if"' in html and "12345.verbeek" in html and "12345.tester" not in html
+    line.refresh_from_db()
+    assert (line.maximum, line.portal) == (10, 10)
+    # Block the suggested user from there, and the same change goes through.
+    identity_id = response.context["what_if"].candidates[0].identity_id
+    back = client.post(reverse("licensing:user_block", args=[identity_id]), {"next": change_url})
+    assert back.url == change_url
+    assert client.post(change_url, {"quantity": "4"}).status_code == 302
+    line.refresh_from_db()
+    assert (line.maximum, line.in_use) == (4, 4)
+
+
+def test_a_refused_mutation_says_when_cleanup_cannot_free_enough(client, beheerder, customer_a, environments):
+    line = LicenseLineFactory(license=customer_a.license, item="profit_users", scope="O", maximum=10)
+    user(environments["O1"], "12345.staff", profit=True)
+    user(environments["O1"], "12345.verbeek", profit=True, kind="intern")
+    client.force_login(beheerder.user)
+    response = client.post(reverse("licensing:line_change", args=[line.id]), {"quantity": "0"})
+    what = response.context["what_if"]
+    assert (what.needed, [c.code for c in what.candidates], what.enough) == (2, ["12345.verbeek"], False)
+    assert "1 van de 2 benodigde plaatsen" in response.content.decode()
+
+
+def test_an_accepted_or_unrelated_form_shows_no_what_if(client, beheerder, customer_a, environments):
+    line = LicenseLineFactory(license=customer_a.license, item="profit_users", scope="O", maximum=10)
+    client.force_login(beheerder.user)
+    response = client.get(reverse("licensing:line_change", args=[line.id]))
+    assert response.context["what_if"] is None
+    assert 'id="what-if"' not in response.content.decode()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import models
-from django.db.models import Case, Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Max, Min, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -183,11 +183,14 @@ def cleanup_advice(
     cutoff = now - timedelta(days=NO_LOGIN_DAYS)
     if flex is None:
         flex = License.objects.filter(customer=customer, flex=True).exists()
-    employees = Employee.objects.filter(
-        environment__customer_id=customer.id, environment__is_active=True, guid=OuterRef("employee_guid")
+    employees = Employee.objects.filter(environment__customer_id=customer.id, environment__is_active=True)
+    # Uncorrelated subqueries: PostgreSQL hashes each once instead of probing per user row.
+    out_of_service_guids = (
+        employees.values("guid").annotate(serving=_flag(Q(in_service=True))).filter(serving=0).values("guid")
     )
-    is_temp = Q(kind=UserKind.TEMP) | Q(Exists(employees.filter(kind__iexact=TEMP_KIND)))
-    out_of_service = Q(Exists(employees)) & ~Q(Exists(employees.filter(in_service=True)))
+    temp_guids = employees.filter(kind__iexact=TEMP_KIND).values("guid")
+    is_temp = Q(kind=UserKind.TEMP) | Q(employee_guid__in=temp_guids)
+    out_of_service = Q(employee_guid__in=out_of_service_guids)
     countable = Q(blocked=False) & ~Q(kind=UserKind.COWORKER)
     seats = {
         _seat(item, scope): _flag(countable & Q(**{USER_ITEM_FLAGS[item]: True}, environment__type=scope))
@@ -195,7 +198,7 @@ def cleanup_advice(
     }
     rows = (
         EnvironmentUser.objects.filter(environment__customer=customer, environment__is_active=True)
-        .values("identity_id", "identity__code")
+        .values("identity_id")
         .annotate(
             shown_code=Min("code"),
             shown_name=Max("name"),
@@ -218,7 +221,7 @@ def cleanup_advice(
     condition = Q()
     for one in reasons:
         condition |= _reason_condition(one, cutoff)
-    rows = rows.filter(condition).order_by("-seats", "identity__code")
+    rows = rows.filter(condition).order_by("-seats", "shown_code")
     return Advice(flex=flex, rows=rows, cutoff=cutoff)
 
 

@@ -8,7 +8,6 @@ count.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 from django.db.models import Case, Exists, IntegerField, Max, Min, OuterRef, Q, QuerySet, Value, When
@@ -392,8 +391,3 @@ def customer_employees(customer: Customer, employee_filter: EmployeeFilter | Non
     if employee_filter.in_service is not None:
         rows = rows.filter(serving=1 if employee_filter.in_service else 0)
     return EmployeeList(environments=environments, rows=rows)
-
-
-def last_login_of(users: list[EnvironmentUser]) -> datetime | None:
-    logins = [user.last_login for user in users if user.last_login]
-    return max(logins) if logins else None

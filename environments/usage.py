@@ -70,42 +70,35 @@ def count_usage(customer_ids: Iterable[int]) -> dict[int, Usage]:
         return {}
 
     active = Q(environment__is_active=True, environment__customer_id__in=ids)
-
-    environments = (
-        Environment.objects.filter(is_active=True, customer_id__in=ids)
-        .values("customer_id")
-        .annotate(n=Count("id"))
-        .order_by()
+    per_license = (
+        (
+            Item.ENVIRONMENTS,
+            Environment.objects.filter(is_active=True, customer_id__in=ids),
+            "customer_id",
+            "id",
+        ),
+        (
+            Item.EMPLOYEES,
+            Employee.objects.filter(active, in_service=True),
+            "environment__customer_id",
+            "guid",
+        ),
+        (Item.DECLARATIONS, Declaration.objects.filter(active), "environment__customer_id", "number"),
     )
-    for row in environments:
-        result[row["customer_id"]][(Item.ENVIRONMENTS.value, Scope.LICENSE.value)] = row["n"]
-
-    employees = (
-        Employee.objects.filter(active, in_service=True)
-        .values("environment__customer_id")
-        .annotate(n=Count("guid", distinct=True))
-        .order_by()
-    )
-    for row in employees:
-        result[row["environment__customer_id"]][(Item.EMPLOYEES.value, Scope.LICENSE.value)] = row["n"]
-
-    declarations = (
-        Declaration.objects.filter(active)
-        .values("environment__customer_id")
-        .annotate(n=Count("number", distinct=True))
-        .order_by()
-    )
-    for row in declarations:
-        result[row["environment__customer_id"]][(Item.DECLARATIONS.value, Scope.LICENSE.value)] = row["n"]
+    for item, queryset, customer, counted in per_license:
+        rows = queryset.values(customer).annotate(n=Count(counted, distinct=True)).values_list(customer, "n")
+        for customer_id, n in rows.order_by():
+            result[customer_id][(item.value, Scope.LICENSE.value)] = n
 
     clients = (
         Client.objects.filter(active)
         .values("environment__customer_id", "environment__type")
         .annotate(n=Count("code", distinct=True))
+        .values_list("environment__customer_id", "environment__type", "n")
         .order_by()
     )
-    for row in clients:
-        result[row["environment__customer_id"]][(Item.CLIENTS.value, row["environment__type"])] = row["n"]
+    for customer_id, scope, n in clients:
+        result[customer_id][(Item.CLIENTS.value, scope)] = n
 
     # Same condition as the partial index `user_countable`, so PostgreSQL can use it.
     users = (
@@ -118,12 +111,13 @@ def count_usage(customer_ids: Iterable[int]) -> dict[int, Usage]:
                 for item, flag in USER_ITEM_FLAGS.items()
             }
         )
+        .values_list("environment__customer_id", "environment__type", *(i.value for i in USER_ITEM_FLAGS))
         .order_by()
     )
-    for row in users:
-        usage = result[row["environment__customer_id"]]
-        for item in USER_ITEM_FLAGS:
-            if row[item.value]:
-                usage[(item.value, row["environment__type"])] = row[item.value]
+    for customer_id, scope, *counts in users:
+        usage = result[customer_id]
+        for item, n in zip(USER_ITEM_FLAGS, counts, strict=True):
+            if n:
+                usage[(item.value, scope)] = n
 
     return dict(result)

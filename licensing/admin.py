@@ -21,8 +21,8 @@ from .models import (
 class LicenseLineInline(admin.TabularInline):
     model = LicenseLine
     extra = 0
-    fields = ["item", "scope", "maximum", "portal", "in_use", "counted_at"]
-    readonly_fields = ["in_use", "counted_at"]
+    fields = ["item", "scope", "maximum", "portal", "in_use"]
+    readonly_fields = ["in_use"]
 
 
 @admin.register(License)
@@ -38,11 +38,11 @@ class LicenseAdmin(admin.ModelAdmin):
 
 @admin.register(LicenseLine)
 class LicenseLineAdmin(admin.ModelAdmin):
-    list_display = ["license", "item", "scope", "maximum", "portal", "in_use", "counted_at"]
+    list_display = ["license", "item", "scope", "maximum", "portal", "in_use"]
     list_filter = ["item", "scope", "license__edition"]
     list_select_related = ["license__customer"]
     search_fields = ["=license__customer__number", "license__customer__name"]
-    readonly_fields = ["in_use", "counted_at"]
+    readonly_fields = ["in_use"]
     autocomplete_fields = ["license"]
 
 

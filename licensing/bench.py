@@ -364,14 +364,35 @@ def generate(
         )
         step(
             "license lines",
-            "INSERT INTO {line} (license_id, item, scope, maximum, portal, in_use, counted_at) "
-            "SELECT l.id, x.item, x.scope, m.maximum, m.maximum, (m.maximum * 0.8)::int, "
-            "now() - interval '1 day' "
+            "INSERT INTO {line} (license_id, item, scope, maximum, portal, in_use) "
+            "SELECT l.id, x.item, x.scope, m.maximum, m.maximum, (m.maximum * 0.8)::int "
             "FROM bench_customer b JOIN {customer} c ON c.number = b.number "
             "JOIN {license} l ON l.customer_id = c.id "
             f"CROSS JOIN (VALUES {lines}) x(item, scope) "
             "CROSS JOIN LATERAL (SELECT (b.user_pool * (1 + random()))::int + 1 AS maximum) m",
         )
+
+
+# A day in the customers' environments between two nightly runs: some users are blocked or
+# unblocked and some get or lose InSite access.
+A_DAY_OF_CHANGES = """
+    UPDATE {user} u
+    SET blocked = CASE WHEN r < %(fraction)s THEN NOT u.blocked ELSE u.blocked END,
+        insite = CASE WHEN r >= %(fraction)s THEN NOT u.insite ELSE u.insite END
+    FROM (
+        SELECT u.id, random() * 2 * %(fraction)s AS r
+        FROM {user} u JOIN {environment} e ON e.id = u.environment_id
+        WHERE e.customer_id = ANY(%(ids)s) AND random() < 2 * %(fraction)s
+    ) changed
+    WHERE u.id = changed.id
+"""
+
+
+def simulate_a_day(*, customer_ids: list[int], fraction: float) -> int:
+    """Changes about 2 x `fraction` of the bench's user rows; returns how many."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(A_DAY_OF_CHANGES), {"ids": customer_ids, "fraction": fraction})
+        return cursor.rowcount
 
 
 def delete_bench_licenses() -> None:

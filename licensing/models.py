@@ -51,8 +51,8 @@ class LicenseLine(models.Model):
     portal = models.PositiveIntegerField(
         _("portaalaantal"), default=0, help_text=_("Wat het portaal als licentie toont.")
     )
+    # As of the last count; the time of that count is License.counted_at.
     in_use = models.PositiveIntegerField(_("in gebruik"), default=0)
-    counted_at = models.DateTimeField(_("geteld op"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("licentieregel")

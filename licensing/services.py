@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -75,95 +75,61 @@ class BelowInUse(LicenseError):
 @dataclass(frozen=True)
 class RecountResult:
     customers: int
-    lines: int
+    changed: int
 
 
 def recount_customers(*, customer_ids: Iterable[int]) -> RecountResult:
     """Set-based recount of a batch of customers: in use for every line, in a fixed number of queries.
 
-    Items in use without a line get a line with maximum 0 (and so show as over-use).
+    Items in use without a line get a line with maximum 0 (and so show as over-use); lines no
+    longer in use get 0. Only lines whose number changed are written: night after night most
+    counts stay the same, and an unchanged row costs nothing. The time of the count is the
+    license's `counted_at`, one row per customer.
     Customers without a license get one (edition Profit) so their usage is never dropped.
     """
     ids = sorted(set(customer_ids))
     if not ids:
-        return RecountResult(customers=0, lines=0)
-    now = timezone.now()
+        return RecountResult(customers=0, changed=0)
     usage = count_usage(ids)
     with transaction.atomic():
-        License.objects.bulk_create(
-            [License(customer_id=customer_id) for customer_id in ids], ignore_conflicts=True
-        )
-        license_ids = dict(License.objects.filter(customer_id__in=ids).values_list("customer_id", "id"))
-        counted = [
-            (license_ids[customer_id], item, scope, in_use)
+        licenses = dict(License.objects.filter(customer_id__in=ids).values_list("customer_id", "id"))
+        if len(licenses) < len(ids):
+            License.objects.bulk_create(
+                [License(customer_id=customer_id) for customer_id in ids if customer_id not in licenses],
+                ignore_conflicts=True,
+            )
+            licenses = dict(License.objects.filter(customer_id__in=ids).values_list("customer_id", "id"))
+        stored = {
+            (license_id, item, scope): in_use
+            for license_id, item, scope, in_use in LicenseLine.objects.filter(
+                license_id__in=licenses.values()
+            ).values_list("license_id", "item", "scope", "in_use")
+        }
+        counted = {
+            (licenses[customer_id], item, scope): in_use
             for customer_id, pairs in usage.items()
             for (item, scope), in_use in pairs.items()
+        }
+        changed = [
+            LicenseLine(license_id=key[0], item=key[1], scope=key[2], in_use=in_use)
+            for key, in_use in counted.items()
+            if stored.get(key) != in_use
         ]
-        if connection.vendor == "postgresql":
-            lines = _store_in_use_postgresql(license_ids=list(license_ids.values()), counted=counted, now=now)
-        else:
-            lines = _store_in_use(license_ids=list(license_ids.values()), counted=counted, now=now)
-        License.objects.filter(id__in=license_ids.values()).update(counted_at=now)
-    return RecountResult(customers=len(ids), lines=lines)
-
-
-# One statement, no model instances: upsert the counted lines, then set every other line of these
-# licenses to 0. At 2M users this is what keeps the nightly recount close to a hand-written one.
-_STORE_IN_USE_SQL = """
-    WITH counted (license_id, item, scope, in_use) AS (
-        SELECT * FROM unnest(
-            %(license)s::bigint[], %(item)s::varchar[], %(scope)s::varchar[], %(in_use)s::int[]
+        changed += [
+            LicenseLine(license_id=key[0], item=key[1], scope=key[2], in_use=0)
+            for key, in_use in stored.items()
+            if in_use and key not in counted
+        ]
+        # An upsert: a line created meanwhile (say by a back-office change) keeps its maximum.
+        LicenseLine.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["license", "item", "scope"],
+            update_fields=["in_use"],
+            batch_size=2000,
         )
-    ), upserted AS (
-        INSERT INTO {line} AS line (license_id, item, scope, maximum, portal, in_use, counted_at)
-        SELECT license_id, item, scope, 0, 0, in_use, %(now)s FROM counted
-        ON CONFLICT (license_id, item, scope)
-        DO UPDATE SET in_use = EXCLUDED.in_use, counted_at = EXCLUDED.counted_at
-        RETURNING line.id
-    ), zeroed AS (
-        UPDATE {line} SET in_use = 0, counted_at = %(now)s
-        WHERE license_id = ANY(%(licenses)s) AND id NOT IN (SELECT id FROM upserted)
-        RETURNING id
-    )
-    SELECT (SELECT count(*) FROM upserted) + (SELECT count(*) FROM zeroed)
-"""
-
-
-def _store_in_use_postgresql(*, license_ids: list[int], counted: list[tuple], now) -> int:
-    columns = list(zip(*counted, strict=True)) or [(), (), (), ()]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _STORE_IN_USE_SQL.format(line=connection.ops.quote_name(LicenseLine._meta.db_table)),
-            {
-                "license": list(columns[0]),
-                "item": list(columns[1]),
-                "scope": list(columns[2]),
-                "in_use": list(columns[3]),
-                "now": now,
-                "licenses": license_ids,
-            },
-        )
-        return cursor.fetchone()[0]
-
-
-def _store_in_use(*, license_ids: list[int], counted: list[tuple], now) -> int:
-    """The portable path (SQLite): one bulk upsert."""
-    in_use = {(license_id, item, scope): n for license_id, item, scope, n in counted}
-    existing = LicenseLine.objects.filter(license_id__in=license_ids).values_list(
-        "license_id", "item", "scope"
-    )
-    rows = [
-        LicenseLine(license_id=key[0], item=key[1], scope=key[2], in_use=in_use.get(key, 0), counted_at=now)
-        for key in in_use.keys() | set(existing)
-    ]
-    LicenseLine.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["license", "item", "scope"],
-        update_fields=["in_use", "counted_at"],
-        batch_size=5000,
-    )
-    return len(rows)
+        License.objects.filter(id__in=licenses.values()).update(counted_at=timezone.now())
+    return RecountResult(customers=len(ids), changed=len(changed))
 
 
 def recount_customer(*, customer: Customer) -> RecountResult:
@@ -228,8 +194,7 @@ def line_change_quantity(
         line.maximum = quantity
         line.portal = quantity
         line.in_use = in_use
-        line.counted_at = timezone.now()
-        line.save(update_fields=["maximum", "portal", "in_use", "counted_at"])
+        line.save(update_fields=["maximum", "portal", "in_use"])
     return mutation
 
 

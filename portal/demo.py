@@ -371,7 +371,7 @@ def seed(*, now: datetime | None = None, log=print) -> None:
         _environments(customers=customers, now=now, log=log)
         _lines(customers=customers, log=log)
         result = recount_customers(customer_ids=[customer.id for customer in customers.values()])
-    log(f"recounted {result.customers} customers ({result.lines} lines)")
+    log(f"recounted {result.customers} customers ({result.changed} lines changed)")
 
 
 def _customers(*, log) -> dict[str, Customer]:

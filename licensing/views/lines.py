@@ -39,7 +39,7 @@ def overview(request, membership):
 def recount(request, membership):
     result = recount_customer(customer=membership.customer)
     messages.success(
-        request, _("Opnieuw geteld: %(lines)s licentieregels bijgewerkt.") % {"lines": result.lines}
+        request, _("Opnieuw geteld: %(changed)s licentieregels gewijzigd.") % {"changed": result.changed}
     )
     return redirect("licensing:overview")
 

@@ -26,7 +26,15 @@ def test_the_header_shows_the_customer_navigation_and_logout(client, beheerder):
 
     assert '<span class="customer__number">12345</span>' in page
     assert "Bakkerij De Korenschoof BV" in page
-    assert 'href="/licentiedata/"' in page
+    for url in (
+        "/licentiedata/",
+        "/licentiedata/mutaties/",
+        "/licentieaanvragen/",
+        "/afwijkingen/",
+        "/signalen/",
+    ):
+        assert f'href="{url}"' in page
+    assert 'href="/onderhoud-gebruikers/"' in page
     assert 'href="/contactpersonen/"' in page
     assert 'action="/logout/"' in page
     assert 'action="/i18n/setlang/"' in page

@@ -1,5 +1,7 @@
 """The usage chart of a line as plain SVG coordinates, rendered server-side by a template."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -37,14 +39,35 @@ class UsageChart:
     top: int = TOP
 
 
-def usage_chart(line: LicenseLine, *, days: int = DAYS, today: date | None = None) -> UsageChart:
+History = list[tuple[date, int, int]]
+
+
+def usage_histories(
+    lines: Iterable[LicenseLine], *, days: int = DAYS, today: date | None = None
+) -> dict[int, History]:
+    """The last `days` of (date, in use, maximum) for many lines in one query: {line id: history}."""
+    today = today or timezone.localdate()
+    histories: dict[int, History] = defaultdict(list)
+    rows = (
+        UsageSnapshot.objects.filter(
+            line__in=[line.pk for line in lines], date__gte=today - timedelta(days=days), date__lte=today
+        )
+        .order_by("line_id", "date")
+        .values_list("line_id", "date", "in_use", "maximum")
+    )
+    for line_id, day, in_use, maximum in rows:
+        histories[line_id].append((day, in_use, maximum))
+    return histories
+
+
+def usage_chart(
+    line: LicenseLine, *, days: int = DAYS, today: date | None = None, history: History | None = None
+) -> UsageChart:
+    """The chart of one line; pass `history` (from usage_histories) to save the query."""
     today = today or timezone.localdate()
     start = today - timedelta(days=days)
-    history = list(
-        UsageSnapshot.objects.filter(line=line, date__gte=start, date__lte=today)
-        .order_by("date")
-        .values_list("date", "in_use", "maximum")
-    )
+    if history is None:
+        history = usage_histories([line], days=days, today=today).get(line.pk, [])
     outlook = forecast([(day, in_use) for day, in_use, _ in history], maximum=line.maximum)
     top_value = max([line.maximum, line.in_use, *(v for _, i, m in history for v in (i, m))], default=0)
     top_value = max(1, int(top_value * 1.1) + 1)

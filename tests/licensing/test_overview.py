@@ -1,11 +1,14 @@
 """Licentiedata: the three numbers per line, grouped per license and per environment type, and "Nu tellen"."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from licensing.models import License, LicenseLine
+from licensing.models import License, LicenseLine, UsageSnapshot
 from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
 URL = reverse("licensing:overview")
@@ -145,3 +148,23 @@ def test_its_query_count_does_not_grow_with_the_customer(client, beheerder, othe
     large_count = _queries_for(client, beheerder)
     assert large_count == small_count
     assert large_count <= 10
+
+
+def test_each_line_shows_its_trend_and_forecast(client, beheerder, lines):
+    today = timezone.localdate()
+    growing = lines["environments"]
+    UsageSnapshot.objects.bulk_create(
+        UsageSnapshot(line=growing, date=today - timedelta(days=9 - n), in_use=n // 3, maximum=5)
+        for n in range(10)
+    )
+    client.force_login(beheerder.user)
+
+    page = client.get(URL).content.decode()
+
+    row = page[page.index(f'id="line-{growing.id}"') :]
+    row = row[: row.index("</tr>")]
+    assert "<polyline" in row
+    assert "op rond" in row
+    assert reverse("licensing:line_detail", args=[growing.id]) in row
+    flat = page[page.index(f'id="line-{lines["profit_o"].id}"') :]
+    assert "geen prognose" in flat[: flat.index("</tr>")]

@@ -37,7 +37,6 @@ from environments.models import (
     EnvironmentUser,
     UserKind,
 )
-from environments.usage import USER_ITEM_FLAGS
 from portal.models import Customer, Membership
 
 from .selectors import license_report
@@ -45,7 +44,8 @@ from .selectors import license_report
 logger = logging.getLogger(__name__)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CHUNK_SIZE = 2000
+# Rows fetched per round trip; peak memory is about two chunks, whatever the number of users.
+CHUNK_SIZE = 500
 
 # "Licentietelling analyse laten opsturen": at most this many requests per contact per window.
 REQUEST_LIMIT = 5
@@ -197,24 +197,27 @@ def _license_sheet(workbook: Workbook, customer: Customer) -> None:
     sheet.finish()
 
 
-def _user_mark(mask: int | None) -> str:
-    if not mask:
-        return ""
-    parts = [" ".join(letter for bit, letter in ACCESS_LETTERS if mask & bit) or _("geen toegang")]
-    if mask & BLOCKED:
-        parts.append(_("geblokkeerd"))
-    if mask & COWORKER:
-        parts.append(_("meewerkgebruiker"))
-    return ", ".join(parts)
+def _user_marks() -> dict[int, str]:
+    """What each possible bit mask of one user in one environment reads as: "P I, geblokkeerd"."""
+    marks = {}
+    for mask in range(PRESENT, 2 * PRESENT):
+        parts = [" ".join(letter for bit, letter in ACCESS_LETTERS if mask & bit) or _("geen toegang")]
+        if mask & BLOCKED:
+            parts.append(_("geblokkeerd"))
+        if mask & COWORKER:
+            parts.append(_("meewerkgebruiker"))
+        marks[mask] = ", ".join(parts)
+    return marks
 
 
-def _counts_as(masks, item_labels) -> str:
-    """The items a user counts in on one scope, by the rules of environments/usage.py."""
+def _counted_access(masks) -> int:
+    """The access bits a user counts with on one scope, by the rules of environments/usage.py:
+    any environment of the type where the user is neither blocked nor a coworker."""
     access = 0
     for mask in masks:
         if mask and not mask & (BLOCKED | COWORKER):
             access |= mask
-    return ", ".join(label for bit, label in item_labels if access & bit)
+    return access & (PROFIT | INSITE | OUTSITE)
 
 
 def _users_sheet(workbook: Workbook, environments: list[Environment]) -> None:
@@ -229,26 +232,33 @@ def _users_sheet(workbook: Workbook, environments: list[Environment]) -> None:
     )
     sheet.header()
     if environments:
-        positions_by_type = {
-            value: [i for i, environment in enumerate(environments) if environment.type == value]
+        positions_by_type = [
+            [i for i, environment in enumerate(environments) if environment.type == value]
             for value, _label in types
+        ]
+        marks = _user_marks()
+        counts_as = {
+            access: ", ".join(PRODUCT_NAMES[flag] for flag, bit in ACCESS_BITS.items() if access & bit)
+            or None
+            for access in range((PROFIT | INSITE | OUTSITE) + 1)
         }
-        item_labels = [(ACCESS_BITS[flag], PRODUCT_NAMES[flag]) for flag in USER_ITEM_FLAGS.values()]
-        masks = _per_environment(environments, _user_mask())
+        per_environment = _per_environment(environments, _user_mask())
         rows = (
             EnvironmentUser.objects.filter(environment__in=environments)
             .values("identity_id", "identity__code")
-            .annotate(shown_code=Min("code"), shown_name=Max("name"), shown_email=Max("email"), **masks)
+            .annotate(
+                shown_code=Min("code"), shown_name=Max("name"), shown_email=Max("email"), **per_environment
+            )
             .order_by("identity__code")
-            .values_list("shown_code", "shown_name", "shown_email", *masks)
+            .values_list("shown_code", "shown_name", "shown_email", *per_environment)
         )
         for code, name, email, *env_masks in rows.iterator(chunk_size=CHUNK_SIZE):
             sheet.append(
-                [code, name, email]
-                + [_user_mark(mask) for mask in env_masks]
+                [code, name or None, email or None]
+                + [marks.get(mask) for mask in env_masks]
                 + [
-                    _counts_as((env_masks[i] for i in positions_by_type[value]), item_labels)
-                    for value, _label in types
+                    counts_as[_counted_access([env_masks[i] for i in positions])]
+                    for positions in positions_by_type
                 ]
             )
     sheet.finish()
@@ -275,7 +285,7 @@ def _employees_sheet(workbook: Workbook, environments: list[Environment]) -> Non
             .order_by("guid")
             .values_list("guid", "shown_name", *marks)
         )
-        out_of_service = _("uit dienst")
+        out_of_service, yes, no = _("uit dienst"), _yes_no(True), _yes_no(False)
         for guid, name, *env_marks in rows.iterator(chunk_size=CHUNK_SIZE):
             places = [
                 environment.code if mark & IN_SERVICE else f"{environment.code} ({out_of_service})"
@@ -284,7 +294,7 @@ def _employees_sheet(workbook: Workbook, environments: list[Environment]) -> Non
             ]
             # Counted as employee when in service in at least one active environment.
             serving = any(mark and mark & IN_SERVICE for mark in env_marks)
-            sheet.append([str(guid), name, _yes_no(serving), ", ".join(places)])
+            sheet.append([str(guid), name or None, yes if serving else no, ", ".join(places)])
     sheet.finish()
 
 

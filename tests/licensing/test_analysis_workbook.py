@@ -4,6 +4,7 @@ import io
 import uuid
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
@@ -251,3 +252,16 @@ def test_the_number_of_queries_does_not_grow_with_users(customer_a, two_producti
 
     assert queries_for_build() == few
     assert few <= 12
+
+
+def test_license_report_writes_the_workbook_as_xlsx(customer_a, two_productions, tmp_path):
+    path = tmp_path / "analyse.xlsx"
+
+    call_command("license_report", "12345", "--format", "xlsx", "--output", str(path), stderr=io.StringIO())
+
+    assert sorted(users_by_code(load_workbook(path))) == ["bart", "john", "martin", "pascal", "susan"]
+
+
+def test_license_report_needs_an_output_file_for_xlsx(customer_a):
+    with pytest.raises(CommandError, match="--output"):
+        call_command("license_report", "12345", "--format", "xlsx", stdout=io.StringIO())

@@ -109,7 +109,7 @@ def _per_environment(environments: list[Environment], expression) -> dict:
 
 def _local(moment: datetime | None) -> datetime | None:
     # Excel has no time zones: write the wall-clock time in the portal's time zone.
-    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+    return timezone.localtime(moment).replace(tzinfo=None, microsecond=0) if moment else None
 
 
 def _yes_no(value: bool) -> str:
@@ -167,7 +167,7 @@ def _license_sheet(workbook: Workbook, customer: Customer) -> None:
         _("Licentiedata"),
         [
             (_("Onderdeel"), 22),
-            (_("Bereik"), 14),
+            (_("Bereik"), 20),  # also holds the count time above the table
             (_("Maximum"), 11),
             (_("Portaalaantal"), 14),
             (_("In gebruik"), 12),

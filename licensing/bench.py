@@ -10,18 +10,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
 from environments.usage import Item, Scope
-from portal.models import Customer
+from portal.models import Contact, Customer, Membership
 
-from .models import License, LicenseLine
+from .models import License, LicenseLine, UsageSnapshot, Warning
 
 BENCH_FIRST_NUMBER = 90000
 BENCH_MAX_CUSTOMERS = 100000 - BENCH_FIRST_NUMBER
 BENCH_NAME_PREFIX = "Benchmark klant "
 BENCH_CODE_PREFIX = "bench:"
+BENCH_EMAIL_DOMAIN = "@bench.example.nl"
 NOT_POSTGRESQL = (
     "bench_refresh needs PostgreSQL (set DATABASE_URL); it generates its data with set-based SQL."
 )
@@ -45,6 +47,11 @@ TABLES = {
     "client": Client._meta.db_table,
     "license": License._meta.db_table,
     "line": LicenseLine._meta.db_table,
+    "auth_user": get_user_model()._meta.db_table,
+    "contact": Contact._meta.db_table,
+    "membership": Membership._meta.db_table,
+    "snapshot": UsageSnapshot._meta.db_table,
+    "warning": Warning._meta.db_table,
 }
 
 
@@ -53,7 +60,15 @@ def _sql(template: str, **names: str) -> str:
 
 
 IN_BENCH_ENVIRONMENTS = "environment_id IN (SELECT id FROM {environment} WHERE customer_id = ANY(%s))"
-DELETE_LINES = "DELETE FROM {line} WHERE license_id IN (SELECT id FROM {license} WHERE customer_id = ANY(%s))"
+BENCH_LINES = (
+    "SELECT l.id FROM {line} l JOIN {license} c ON c.id = l.license_id WHERE c.customer_id = ANY(%s)"
+)
+# What the nightly job wrote about the lines goes first: the history and the warnings refer to them.
+DELETE_LINES = (
+    "DELETE FROM {snapshot} WHERE line_id IN (" + BENCH_LINES + ")",
+    "DELETE FROM {warning} WHERE customer_id = ANY(%s)",
+    "DELETE FROM {line} WHERE id IN (" + BENCH_LINES + ")",
+)
 
 
 @dataclass(frozen=True)
@@ -175,11 +190,13 @@ def delete_bench_data(*, progress: Progress) -> None:
                     _sql("DELETE FROM {table} WHERE " + IN_BENCH_ENVIRONMENTS, table=TABLES[table]),
                     [customer_ids],
                 )
-            cursor.execute(_sql(DELETE_LINES), [customer_ids])
+            for statement in DELETE_LINES:
+                cursor.execute(_sql(statement), [customer_ids])
         # The rest through the ORM, so whatever else refers to these rows is handled by its on_delete.
         Environment.objects.filter(customer_id__in=customer_ids).delete()
         License.objects.filter(customer_id__in=customer_ids).delete()
         Customer.objects.filter(id__in=customer_ids).delete()
+    get_user_model().objects.filter(username__endswith=BENCH_EMAIL_DOMAIN).delete()
     with connection.cursor() as cursor:
         cursor.execute(
             _sql(
@@ -283,6 +300,28 @@ def generate(
             "customers",
             "INSERT INTO {customer} (number, name, is_active, created_at) "
             f"SELECT number, '{BENCH_NAME_PREFIX}' || number, true, now() FROM bench_customer",
+        )
+        # One Beheerder per customer, so the nightly job has someone to e-mail.
+        step(
+            "beheerders (users)",
+            "INSERT INTO {auth_user} (password, is_superuser, username, first_name, last_name, email, "
+            "is_staff, is_active, date_joined) "
+            f"SELECT '!', false, 'beheerder.' || number || '{BENCH_EMAIL_DOMAIN}', '', '', "
+            f"'beheerder.' || number || '{BENCH_EMAIL_DOMAIN}', false, true, now() FROM bench_customer",
+        )
+        step(
+            "beheerders (contacts)",
+            "INSERT INTO {contact} (user_id, name) "
+            "SELECT u.id, 'Beheerder ' || b.number FROM bench_customer b "
+            f"JOIN {{auth_user}} u ON u.username = 'beheerder.' || b.number || '{BENCH_EMAIL_DOMAIN}'",
+        )
+        step(
+            "beheerders (roles)",
+            "INSERT INTO {membership} (contact_id, customer_id, role, created_at) "
+            "SELECT p.id, c.id, 'beheerder', now() FROM bench_customer b "
+            "JOIN {customer} c ON c.number = b.number "
+            f"JOIN {{auth_user}} u ON u.username = 'beheerder.' || b.number || '{BENCH_EMAIL_DOMAIN}' "
+            "JOIN {contact} p ON p.user_id = u.id",
         )
         step(
             "environments",
@@ -398,7 +437,8 @@ def simulate_a_day(*, customer_ids: list[int], fraction: float) -> int:
 def delete_bench_licenses() -> None:
     customer_ids = list(bench_customers().values_list("id", flat=True))
     with connection.cursor() as cursor:
-        cursor.execute(_sql(DELETE_LINES), [customer_ids])
+        for statement in DELETE_LINES:
+            cursor.execute(_sql(statement), [customer_ids])
     License.objects.filter(customer_id__in=customer_ids).delete()
 
 

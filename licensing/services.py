@@ -7,13 +7,13 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from environments.usage import Item, count_usage, is_valid_pair
+from environments.usage import Item, count_usage, is_valid_pair, usage_sql
 from portal.models import Contact, Customer, Membership, Role
 
 from .models import (
@@ -78,58 +78,73 @@ class RecountResult:
     changed: int
 
 
+# The counts of a batch go straight from the counting query into the lines: an upsert that
+# creates a line (maximum 0) for an item in use without one, sets a line no longer in use to 0,
+# and leaves every unchanged line alone, so a nightly run writes only what changed.
+_STORE_IN_USE = """
+{counted},
+line_counts (license_id, item, scope, n) AS (
+    SELECT license_id, item, scope, SUM(n) FROM (
+        SELECT l.id AS license_id, c.item, c.scope, c.n
+        FROM counted c JOIN {license} l ON l.customer_id = c.customer_id
+        UNION ALL
+        SELECT s.license_id, s.item, s.scope, 0
+        FROM {line} s JOIN {license} l ON l.id = s.license_id
+        WHERE {in_batch} AND s.in_use <> 0
+    ) x
+    GROUP BY license_id, item, scope
+)
+INSERT INTO {line} (license_id, item, scope, maximum, portal, in_use)
+SELECT c.license_id, c.item, c.scope, 0, 0, c.n
+FROM line_counts c
+LEFT JOIN {line} stored
+    ON stored.license_id = c.license_id AND stored.item = c.item AND stored.scope = c.scope
+WHERE stored.id IS NULL OR stored.in_use <> c.n
+ON CONFLICT (license_id, item, scope) DO UPDATE SET in_use = excluded.in_use
+"""
+
+
+def _in_batch(ids: list[int]) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        return "l.customer_id = ANY(%s)", [ids]
+    return f"l.customer_id IN ({', '.join(['%s'] * len(ids))})", ids
+
+
 def recount_customers(*, customer_ids: Iterable[int]) -> RecountResult:
-    """Set-based recount of a batch of customers: in use for every line, in a fixed number of queries.
+    """Set-based recount of a batch of customers: in use for every line, counted and stored by the
+    database in one statement, whatever the size of the batch.
 
     Items in use without a line get a line with maximum 0 (and so show as over-use); lines no
     longer in use get 0. Only lines whose number changed are written: night after night most
-    counts stay the same, and an unchanged row costs nothing. The time of the count is the
-    license's `counted_at`, one row per customer.
+    counts stay the same. The time of the count is the license's `counted_at`.
     Customers without a license get one (edition Profit) so their usage is never dropped.
     """
     ids = sorted(set(customer_ids))
     if not ids:
         return RecountResult(customers=0, changed=0)
-    usage = count_usage(ids)
     with transaction.atomic():
-        licenses = dict(License.objects.filter(customer_id__in=ids).values_list("customer_id", "id"))
-        if len(licenses) < len(ids):
-            License.objects.bulk_create(
-                [License(customer_id=customer_id) for customer_id in ids if customer_id not in licenses],
-                ignore_conflicts=True,
-            )
-            licenses = dict(License.objects.filter(customer_id__in=ids).values_list("customer_id", "id"))
-        stored = {
-            (license_id, item, scope): in_use
-            for license_id, item, scope, in_use in LicenseLine.objects.filter(
-                license_id__in=licenses.values()
-            ).values_list("license_id", "item", "scope", "in_use")
-        }
-        counted = {
-            (licenses[customer_id], item, scope): in_use
-            for customer_id, pairs in usage.items()
-            for (item, scope), in_use in pairs.items()
-        }
-        changed = [
-            LicenseLine(license_id=key[0], item=key[1], scope=key[2], in_use=in_use)
-            for key, in_use in counted.items()
-            if stored.get(key) != in_use
-        ]
-        changed += [
-            LicenseLine(license_id=key[0], item=key[1], scope=key[2], in_use=0)
-            for key, in_use in stored.items()
-            if in_use and key not in counted
-        ]
-        # An upsert: a line created meanwhile (say by a back-office change) keeps its maximum.
-        LicenseLine.objects.bulk_create(
-            changed,
-            update_conflicts=True,
-            unique_fields=["license", "item", "scope"],
-            update_fields=["in_use"],
-            batch_size=2000,
+        licensed = License.objects.filter(customer_id__any_of=ids).values_list("customer_id", flat=True)
+        missing = set(ids) - set(licensed)
+        License.objects.bulk_create([License(customer_id=i) for i in sorted(missing)], ignore_conflicts=True)
+        counted, params = usage_sql(ids)
+        in_batch, in_batch_params = _in_batch(ids)
+        quote = connection.ops.quote_name
+        sql = _STORE_IN_USE.format(
+            counted=counted,
+            license=quote(License._meta.db_table),
+            line=quote(LicenseLine._meta.db_table),
+            in_batch=in_batch,
         )
-        License.objects.filter(id__in=licenses.values()).update(counted_at=timezone.now())
-    return RecountResult(customers=len(ids), changed=len(changed))
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # A batch reads a small slice of each table through its indexes. With the default
+                # random_page_cost (4, for spinning disks) the planner scans all declarations and
+                # clients for every batch instead: 6.0 s against 4.1 s for the bench's 40 batches.
+                cursor.execute("SET LOCAL random_page_cost = 1.1")
+            cursor.execute(sql, [*params, *in_batch_params])
+            changed = cursor.rowcount
+        License.objects.filter(customer_id__any_of=ids).update(counted_at=timezone.now())
+    return RecountResult(customers=len(ids), changed=changed)
 
 
 def recount_customer(*, customer: Customer) -> RecountResult:

@@ -1,11 +1,16 @@
 import os
+import subprocess
+import sys
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from licensing import bench
+from licensing import bench, nightly
+from licensing.models import OutboxEmail, RefreshRun, RunKind
 from licensing.services import recount_customers
+from licensing.tasks import dispatch_run
+from portal.celery import app
 
 
 class Command(BaseCommand):
@@ -26,6 +31,11 @@ class Command(BaseCommand):
             help="fraction of user rows blocked/unblocked and of rows changing InSite access between the "
             "first count and the measured nightly recount (default 0.01 each)",
         )
+        parser.add_argument(
+            "--no-nightly",
+            action="store_true",
+            help="skip the full nightly job on two Celery worker processes (it needs REDIS_URL)",
+        )
         parser.add_argument("--keep", action="store_true", help="leave the bench data in the database")
         parser.add_argument(
             "--reuse",
@@ -41,6 +51,7 @@ class Command(BaseCommand):
         users_per_environment,
         batch_size,
         daily_change,
+        no_nightly,
         keep,
         reuse,
         **o,
@@ -88,29 +99,28 @@ class Command(BaseCommand):
         ids = sorted(bench.bench_customers().values_list("id", flat=True))
         bench.raw_recount(customer_ids=ids)  # warm the cache, so neither timing pays for cold reads
 
-        # The first count writes nearly every line; the nightly one finds most numbers unchanged.
-        first = self._recount(ids, batch_size)
+        # The first count writes nearly every line; a nightly one finds most numbers unchanged. Each
+        # measured recount follows a day of changes and is checked against a raw recount right after.
+        first = self._recount(ids, len(ids))
+        self.stdout.write(f"first recount (writes nearly every line): {first:.2f}s")
+        project, raw_seconds, wrong = self._measure(ids, len(ids), daily_change)
         self.stdout.write(
-            f"first recount (writes nearly every line): {first:.2f}s in batches of {batch_size}"
+            f"full recount, one set-based pass: {project:.2f}s, raw {raw_seconds:.2f}s, "
+            f"ratio {project / raw_seconds:.2f}"
         )
-        changed = bench.simulate_a_day(customer_ids=ids, fraction=daily_change)
-        self.stdout.write(f"a day of changes: {changed:,} user rows blocked, unblocked or changed access")
-
-        project = self._recount(ids, batch_size)
-        self.stdout.write(f"project recount: {project:.2f}s in batches of {batch_size}")
-
-        started = time.monotonic()
-        raw = bench.raw_recount(customer_ids=ids)
-        raw_seconds = time.monotonic() - started
-        self.stdout.write(f"raw SQL recount: {raw_seconds:.2f}s")
-
-        wrong = bench.differences(stored=bench.stored_counts(customer_ids=ids), raw=raw)
+        batched, batched_raw, batched_wrong = self._measure(ids, batch_size, daily_change)
+        self.stdout.write(
+            f"recount in nightly batches of {batch_size}: {batched:.2f}s, raw {batched_raw:.2f}s, "
+            f"ratio {batched / batched_raw:.2f}"
+        )
+        wrong += batched_wrong
         for (customer_id, item, scope), stored, expected in wrong[:20]:
             self.stdout.write(
                 f"  differs: customer id {customer_id} {item} {scope}: project {stored}, raw {expected}"
             )
-        self.stdout.write(f"compared {len(raw):,} non-zero counts, {len(wrong)} differ")
 
+        if not no_nightly:
+            self._nightly(ids, batch_size, raw_seconds)
         if not keep:
             bench.delete_bench_data(progress=self.stdout.write)
         exact = "no" if wrong else "yes"
@@ -123,8 +133,86 @@ class Command(BaseCommand):
                 f"the project's recount differs from the raw SQL recount in {len(wrong)} counts"
             )
 
+    def _measure(self, ids: list[int], batch_size: int, daily_change: float) -> tuple[float, float, list]:
+        """A day of changes, the project's recount timed, a raw SQL recount timed, and their differences."""
+        changed = bench.simulate_a_day(customer_ids=ids, fraction=daily_change)
+        self.stdout.write(f"a day of changes: {changed:,} user rows blocked, unblocked or changed access")
+        project = self._recount(ids, batch_size)
+        started = time.monotonic()
+        raw = bench.raw_recount(customer_ids=ids)
+        raw_seconds = time.monotonic() - started
+        wrong = bench.differences(stored=bench.stored_counts(customer_ids=ids), raw=raw)
+        self.stdout.write(f"compared {len(raw):,} non-zero counts, {len(wrong)} differ")
+        return project, raw_seconds, wrong
+
     def _recount(self, ids: list[int], batch_size: int) -> float:
         started = time.monotonic()
         for start in range(0, len(ids), batch_size):
             recount_customers(customer_ids=ids[start : start + batch_size])
         return time.monotonic() - started
+
+    def _nightly(self, ids: list[int], batch_size: int, raw_seconds: float) -> None:
+        """The whole nightly job over the bench customers, fanned out to two Celery worker processes."""
+        if not settings.REDIS_URL:
+            self.stdout.write("nightly job: skipped (the Celery workers need REDIS_URL)")
+            return
+        # A queue of its own, so the bench never takes or leaves tasks of a real deployment.
+        queue = f"bench-nightly-{os.getpid()}"
+        app.conf.task_default_queue = queue
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--concurrency",
+                "2",
+                "--pool",
+                "prefork",
+                "--queues",
+                queue,
+                "--loglevel",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"{queue}@%h",
+            ],
+            env={
+                **os.environ,
+                "EMAIL_URL": "dummymail://",
+                "CELERY_TASK_ALWAYS_EAGER": "false",
+                "CELERY_QUEUE": queue,
+            },
+        )
+        try:
+            self._wait_for_worker(worker)
+            emails_before = OutboxEmail.objects.count()
+            started = time.monotonic()
+            run = nightly.start_run(kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size)
+            dispatch_run(run.id)
+            while not RefreshRun.objects.filter(id=run.id, finished_at__isnull=False).exists():
+                if worker.poll() is not None:
+                    raise CommandError("the Celery worker stopped during the nightly job")
+                time.sleep(0.1)
+            wall = time.monotonic() - started
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+        run.refresh_from_db()
+        emails = OutboxEmail.objects.count() - emails_before
+        self.stdout.write(
+            f"nightly: {run.processed:,} customers processed, {run.failed} failed, {emails:,} e-mails queued"
+        )
+        self.stdout.write(
+            f"nightly job: wall {wall:.2f}s with 2 worker processes, raw {raw_seconds:.2f}s, "
+            f"ratio {wall / raw_seconds:.2f}"
+        )
+
+    def _wait_for_worker(self, worker: subprocess.Popen) -> None:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise CommandError("the Celery worker for the nightly job did not start")

@@ -14,9 +14,12 @@ from licensing.selectors import lines_in_order
 
 from .models import Customer
 
-# A line is almost full when fewer than this many, or fewer than this share of the maximum, are left.
+# A line is almost full when at least ALMOST_FULL_IN_USE_PERCENT of its maximum is in use and fewer
+# than ALMOST_FULL_AVAILABLE, or fewer than ALMOST_FULL_PERCENT of the maximum, are left. The share in
+# use keeps small lines (0 of 2 in use) from being flagged just because their maximum is small.
 ALMOST_FULL_AVAILABLE = 5
 ALMOST_FULL_PERCENT = 10
+ALMOST_FULL_IN_USE_PERCENT = 80
 
 
 @dataclass(frozen=True)
@@ -36,19 +39,20 @@ class AttentionLine:
 
     @property
     def almost_full(self) -> bool:
-        return (
-            not self.over_use
-            and self.line.maximum > 0
-            and _is_almost_full(self.line.available, self.line.maximum)
-        )
+        return not self.over_use and _is_almost_full(self.line.in_use, self.line.maximum)
 
     @property
     def deviation(self) -> bool:
         return self.line.has_deviation
 
 
-def _is_almost_full(available: int, maximum: int) -> bool:
-    return available < ALMOST_FULL_AVAILABLE or available * 100 < maximum * ALMOST_FULL_PERCENT
+def _is_almost_full(in_use: int, maximum: int) -> bool:
+    available = maximum - in_use
+    return (
+        in_use > 0
+        and in_use * 100 >= maximum * ALMOST_FULL_IN_USE_PERCENT
+        and (available < ALMOST_FULL_AVAILABLE or available * 100 < maximum * ALMOST_FULL_PERCENT)
+    )
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,13 @@ class Dashboard:
 
 
 def needs_attention() -> Q:
-    """Over use, almost full (of a non-zero maximum) or a deviation, as a filter on annotated `spare`."""
-    almost_full = Q(maximum__gt=0) & (
-        Q(spare__lt=ALMOST_FULL_AVAILABLE) | Q(spare_percent__lt=F("maximum") * ALMOST_FULL_PERCENT)
+    """Over use, almost full or a deviation, as a filter on the annotated `spare` and `spare_percent`.
+
+    Almost full is the database form of `_is_almost_full`; never when nothing is in use."""
+    almost_full = (
+        Q(in_use__gt=0)
+        & Q(in_use_percent__gte=F("maximum") * ALMOST_FULL_IN_USE_PERCENT)
+        & (Q(spare__lt=ALMOST_FULL_AVAILABLE) | Q(spare_percent__lt=F("maximum") * ALMOST_FULL_PERCENT))
     )
     return Q(in_use__gt=F("maximum")) | ~Q(portal=F("maximum")) | almost_full
 
@@ -79,7 +87,7 @@ def dashboard_for(customer: Customer) -> Dashboard:
     lines = (
         LicenseLine.objects.filter(license__customer=customer)
         .annotate(spare=F("maximum") - F("in_use"))
-        .annotate(spare_percent=F("spare") * 100)
+        .annotate(spare_percent=F("spare") * 100, in_use_percent=F("in_use") * 100)
         .filter(needs_attention())
     )
     return Dashboard(

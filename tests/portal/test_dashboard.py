@@ -96,6 +96,64 @@ def test_it_lists_the_lines_that_need_attention(client, beheerder, customer_a):
     assert "Afwijking: portaal toont 40" in page
 
 
+@pytest.mark.parametrize(
+    ("maximum", "in_use"),
+    [(2, 0), (5, 1), (5, 3), (10, 6), (0, 0), (100, 0)],
+    ids=["0-of-2", "1-of-5", "3-of-5", "6-of-10", "0-of-0", "0-of-100"],
+)
+def test_it_does_not_call_a_line_almost_full_while_plenty_is_left(
+    client, beheerder, customer_a, maximum, in_use
+):
+    LicenseLineFactory(
+        license=customer_a.license, item="outsite_users", scope="T", maximum=maximum, in_use=in_use
+    )
+    client.force_login(beheerder.user)
+
+    response = client.get("/")
+
+    assert response.context["dashboard"].attention == []
+    assert "Bijna vol" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("maximum", "in_use"),
+    [(2, 2), (5, 4), (10, 8), (20, 17), (1000, 950)],
+    ids=["2-of-2", "4-of-5", "8-of-10", "17-of-20", "950-of-1000"],
+)
+def test_it_calls_a_line_almost_full_when_most_is_in_use_and_little_is_left(
+    client, beheerder, customer_a, maximum, in_use
+):
+    line = LicenseLineFactory(
+        license=customer_a.license, item="outsite_users", scope="T", maximum=maximum, in_use=in_use
+    )
+    client.force_login(beheerder.user)
+
+    response = client.get("/")
+
+    [entry] = response.context["dashboard"].attention
+    assert entry.line.pk == line.pk and entry.almost_full and not entry.over_use
+    assert "Bijna vol" in response.content.decode()
+
+
+def test_a_line_over_use_or_with_a_deviation_needs_attention_even_with_nothing_almost_full(
+    client, beheerder, customer_a
+):
+    over = LicenseLineFactory(license=customer_a.license, item="profit_users", scope="O", maximum=0, in_use=1)
+    deviation = LicenseLineFactory(
+        license=customer_a.license, item="outsite_users", scope="T", maximum=2, portal=3, in_use=0
+    )
+    client.force_login(beheerder.user)
+
+    response = client.get("/")
+
+    attention = {entry.line.pk: entry for entry in response.context["dashboard"].attention}
+    assert set(attention) == {over.pk, deviation.pk}
+    assert attention[over.pk].over_use and not attention[over.pk].almost_full
+    assert attention[deviation.pk].deviation and not attention[deviation.pk].almost_full
+    page = response.content.decode()
+    assert "Meer in gebruik dan toegestaan" in page and "Bijna vol" not in page
+
+
 def test_it_says_so_when_nothing_needs_attention(client, beheerder, customer_a):
     LicenseLineFactory(license=customer_a.license, item="profit_users", scope="O", maximum=100, in_use=10)
     client.force_login(beheerder.user)

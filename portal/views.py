@@ -98,9 +98,13 @@ def remove_contact(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 def _render_contacts(request, membership, invite_form, status=200) -> HttpResponse:
+    memberships = list(selectors.customer_contacts(membership.customer))
+    beheerders = [member.pk for member in memberships if member.is_beheerder]
     context = {
         "membership": membership,
-        "memberships": selectors.customer_contacts(membership.customer),
+        "memberships": memberships,
+        # The only Beheerder gets no remove button and no demotion: the service would refuse both.
+        "last_beheerder_id": beheerders[0] if len(beheerders) == 1 else None,
         "can_manage": membership.is_beheerder,
         "invite_form": invite_form,
         "role_choices": ROLE_CHOICES,

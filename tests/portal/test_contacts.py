@@ -68,3 +68,32 @@ def test_its_query_count_does_not_grow_with_the_contacts(
         response = client.get("/contactpersonen/")
 
     assert len(response.context["memberships"]) == 16
+
+
+def test_the_only_beheerder_gets_no_remove_button_nor_demotion_on_its_own_row(client, beheerder, medewerker):
+    client.force_login(beheerder.user)
+
+    response = client.get("/contactpersonen/")
+
+    page = response.content.decode()
+    own, other = beheerder.memberships.get(), medewerker.memberships.get()
+    assert response.context["last_beheerder_id"] == own.pk
+    assert f"/contactpersonen/{own.pk}/verwijderen/" not in page
+    assert f'id="role-{own.pk}"' not in page
+    assert "Enige Beheerder" in page
+    assert f"/contactpersonen/{other.pk}/verwijderen/" in page
+    assert f'id="role-{other.pk}"' in page
+
+
+def test_with_two_beheerders_each_can_be_removed_or_demoted(client, beheerder, medewerker, customer_a):
+    second = MembershipFactory(customer=customer_a, role=Role.BEHEERDER)
+    client.force_login(beheerder.user)
+
+    response = client.get("/contactpersonen/")
+
+    page = response.content.decode()
+    assert response.context["last_beheerder_id"] is None
+    for membership in (beheerder.memberships.get(), second):
+        assert f"/contactpersonen/{membership.pk}/verwijderen/" in page
+        assert f'id="role-{membership.pk}"' in page
+    assert "Enige Beheerder" not in page

@@ -14,6 +14,7 @@ from .models import (
     RefreshBatch,
     RefreshRun,
     Signal,
+    UserBlockChange,
     Warning,
 )
 
@@ -242,4 +243,15 @@ class OutboxEmailAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "to", "subject", "sent_at", "attempts"]
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "=customer__number", "dedupe_key"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(UserBlockChange)
+class UserBlockChangeAdmin(ReadOnlyAdmin):
+    """Blocking and unblocking from "Onderhoud gebruikers": append-only, like the mutation log."""
+
+    list_display = ["created_at", "customer", "user_code", "blocked", "all_environments", "by"]
+    list_filter = ["blocked", "all_environments"]
+    list_select_related = ["customer"]
+    search_fields = ["=customer__number", "user_code", "by"]
     date_hierarchy = "created_at"

@@ -55,14 +55,14 @@ def refresh_all_licenses() -> int | None:
     return run.id
 
 
-def dispatch_run(run_id: int) -> None:
+def dispatch_run(run_id: int, *, queue: str | None = None) -> None:
     batch_ids = list(
         RefreshBatch.objects.filter(run_id=run_id, done_at__isnull=True)
         .order_by("id")
         .values_list("id", flat=True)
     )
     if batch_ids:
-        group(refresh_license_batch.si(batch_id) for batch_id in batch_ids).apply_async()
+        group(refresh_license_batch.si(batch_id) for batch_id in batch_ids).apply_async(queue=queue)
     RefreshRun.objects.filter(id=run_id).update(dispatched_at=timezone.now())
 
 

@@ -29,7 +29,7 @@ SMALL = {"customers": 20, "environments_per_customer": 3, "users_per_environment
 
 def run(**options) -> list[str]:
     out = StringIO()
-    call_command("bench_refresh", **{**SMALL, **options}, stdout=out)
+    call_command("bench_refresh", **{**SMALL, "no_nightly": True, **options}, stdout=out)
     return out.getvalue().splitlines()
 
 
@@ -123,3 +123,17 @@ def test_it_refuses_when_bench_numbers_belong_to_real_customers():
 
     assert list(Customer.objects.values_list("number", flat=True)) == ["90003"]
     assert not Environment.objects.exists()
+
+
+def test_it_times_the_nightly_job_on_two_real_workers(settings, demo_customer):
+    if not settings.REDIS_URL:
+        pytest.skip("the nightly job's workers need a real Redis")
+
+    lines = run(no_nightly=False)
+
+    assert "nightly: 20 customers processed, 0 failed" in "\n".join(lines)
+    assert any(
+        re.match(r"^nightly job: wall \d+\.\d\ds with 2 worker processes, raw", line) for line in lines
+    )
+    assert lines[-1].endswith("exact yes")
+    assert not bench.bench_customers().exists()

@@ -1,10 +1,13 @@
 import os
+import socket
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from licensing import bench, nightly
 from licensing.models import OutboxEmail, RefreshRun, RunKind
@@ -158,7 +161,6 @@ class Command(BaseCommand):
             return
         # A queue of its own, so the bench never takes or leaves tasks of a real deployment.
         queue = f"bench-nightly-{os.getpid()}"
-        app.conf.task_default_queue = queue
         worker = subprocess.Popen(
             [
                 sys.executable,
@@ -182,17 +184,18 @@ class Command(BaseCommand):
             ],
             env={
                 **os.environ,
+                "DATABASE_URL": _database_url(),
                 "EMAIL_URL": "dummymail://",
                 "CELERY_TASK_ALWAYS_EAGER": "false",
                 "CELERY_QUEUE": queue,
             },
         )
         try:
-            self._wait_for_worker(worker)
+            self._wait_for_worker(worker, queue)
             emails_before = OutboxEmail.objects.count()
             started = time.monotonic()
             run = nightly.start_run(kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size)
-            dispatch_run(run.id)
+            dispatch_run(run.id, queue=queue)
             while not RefreshRun.objects.filter(id=run.id, finished_at__isnull=False).exists():
                 if worker.poll() is not None:
                     raise CommandError("the Celery worker stopped during the nightly job")
@@ -211,8 +214,17 @@ class Command(BaseCommand):
             f"ratio {wall / raw_seconds:.2f}"
         )
 
-    def _wait_for_worker(self, worker: subprocess.Popen) -> None:
+    def _wait_for_worker(self, worker: subprocess.Popen, queue: str) -> None:
         deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
+        hostname = f"{queue}@{socket.gethostname()}"
+        while not app.control.ping(destination=[hostname], timeout=0.5):
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise CommandError("the Celery worker for the nightly job did not start")
+
+
+def _database_url() -> str:
+    """The database this command uses (under pytest, the test database), for the worker processes."""
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{quote(db['USER'])}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -127,7 +127,7 @@ def refresh_customers(
         for line in lines:
             line["customer_id"] = customer_of[line["license_id"]]
 
-        _store_usage_snapshots(lines=lines, today=timezone.localdate(now))
+        _store_usage_snapshots(license_ids=list(customer_of), today=timezone.localdate(now))
         deviations = _sync_deviations(ids=ids, lines=lines, run=run, now=now)
         signals = list(
             Signal.objects.filter(Q(id=signal.id) | Q(customer_id__in=ids), is_active=True).prefetch_related(
@@ -157,18 +157,20 @@ def refresh_customers(
     return result
 
 
-def _store_usage_snapshots(*, lines: list[dict], today: date) -> None:
-    """Step 1: the usage history, one snapshot per line per day; a rerun the same day replaces it."""
-    UsageSnapshot.objects.bulk_create(
-        [
-            UsageSnapshot(line_id=line["id"], date=today, in_use=line["in_use"], maximum=line["maximum"])
-            for line in lines
-        ],
-        update_conflicts=True,
-        unique_fields=["line", "date"],
-        update_fields=["in_use", "maximum"],
-        batch_size=5000,
-    )
+def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:
+    """Step 1: the usage history, one snapshot per line per day; a rerun the same day replaces it.
+
+    Copied by the database from the freshly counted lines: a run writes one row for every line.
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(UsageSnapshot._meta.db_table)} (line_id, date, in_use, maximum) "
+            f"SELECT id, %s, in_use, maximum FROM {quote(LicenseLine._meta.db_table)} "
+            f"WHERE license_id IN ({', '.join(['%s'] * len(license_ids))}) "
+            "ON CONFLICT (line_id, date) DO UPDATE SET in_use = excluded.in_use, maximum = excluded.maximum",
+            [today, *license_ids],
+        )
 
 
 def _sync_deviations(*, ids: list[int], lines: list[dict], run: RefreshRun | None, now: datetime) -> list:

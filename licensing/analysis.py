@@ -394,9 +394,13 @@ def request_analysis(*, membership: Membership, email: str) -> None:
     if email.strip().casefold() != contact.email.strip().casefold():
         raise AnalysisRefused(str(WRONG_ADDRESS))
     key = f"licensing:analysis-requests:{contact.id}"
-    cache.add(key, 0, timeout=REQUEST_WINDOW_SECONDS)
-    if cache.incr(key) > REQUEST_LIMIT:
-        raise AnalysisRefused(str(TOO_MANY_REQUESTS))
+    if not cache.add(key, 1, timeout=REQUEST_WINDOW_SECONDS):
+        try:
+            if cache.incr(key) > REQUEST_LIMIT:
+                raise AnalysisRefused(str(TOO_MANY_REQUESTS))
+        except ValueError:
+            # The window ended between add and incr: this request opens a new one.
+            cache.add(key, 1, timeout=REQUEST_WINDOW_SECONDS)
 
     from .tasks import send_license_analysis
 

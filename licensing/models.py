@@ -1,6 +1,7 @@
 """A customer's license, its countable lines and the append-only record of every change."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from portal.models import Contact, Customer
 
 # The edition Profit Small Business never allows more than this many environments.
 SMALL_BUSINESS_MAX_ENVIRONMENTS = 10
+SMALL_BUSINESS_ENVIRONMENTS = _("Profit Small Business staat nooit meer dan %(cap)s omgevingen toe.")
 # Upper bound for any license quantity: far beyond any real license, well inside the column.
 MAX_QUANTITY = 1_000_000
 
@@ -39,6 +41,17 @@ class License(models.Model):
     @property
     def is_small_business(self) -> bool:
         return self.edition == Edition.SMALL_BUSINESS
+
+    def clean(self) -> None:
+        # The back office must not turn a license with more environments into Small Business.
+        if self.is_small_business and self.pk:
+            too_many = self.lines.filter(
+                item=Item.ENVIRONMENTS, maximum__gt=SMALL_BUSINESS_MAX_ENVIRONMENTS
+            ).exists()
+            if too_many:
+                raise ValidationError(
+                    {"edition": SMALL_BUSINESS_ENVIRONMENTS % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}}
+                )
 
 
 class LicenseLine(models.Model):
@@ -79,6 +92,17 @@ class LicenseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.license.customer.number} {self.get_item_display()} ({self.get_scope_display()})"
+
+    def clean(self) -> None:
+        if (
+            self.item == Item.ENVIRONMENTS
+            and self.license_id
+            and self.license.is_small_business
+            and self.maximum > SMALL_BUSINESS_MAX_ENVIRONMENTS
+        ):
+            raise ValidationError(
+                {"maximum": SMALL_BUSINESS_ENVIRONMENTS % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}}
+            )
 
     @property
     def available(self) -> int:

@@ -36,18 +36,22 @@ def active_environments(customer: Customer) -> list[Environment]:
     )
 
 
-def _bit(condition: Q, bit: int) -> Case:
+def flag_bit(condition: Q, bit: int) -> Case:
+    """`bit` where `condition` holds, else 0: the parts of a user's mask in one environment."""
     return Case(When(condition, then=Value(bit)), default=Value(0), output_field=IntegerField())
 
 
-def _user_mask():
+def user_mask():
+    """A user row as bits: PRESENT, the access flags, BLOCKED, COWORKER."""
     mask = Value(PRESENT, output_field=IntegerField())
     for flag, bit in ACCESS_FLAGS.items():
-        mask = mask + _bit(Q(**{flag: True}), bit)
-    return mask + _bit(Q(blocked=True), BLOCKED) + _bit(Q(kind=UserKind.COWORKER), COWORKER)
+        mask = mask + flag_bit(Q(**{flag: True}), bit)
+    return mask + flag_bit(Q(blocked=True), BLOCKED) + flag_bit(Q(kind=UserKind.COWORKER), COWORKER)
 
 
-def _per_environment(environments: list[Environment], expression) -> dict:
+def mask_per_environment(environments: list[Environment], expression) -> dict:
+    """An aggregate per environment (`env_<id>`) of `expression`; each identity or GUID has at most one
+    row per environment, so MAX picks exactly that row."""
     return {
         f"env_{environment.id}": Max(
             Case(When(environment_id=environment.id, then=expression), output_field=IntegerField())
@@ -219,7 +223,7 @@ def customer_users(customer: Customer, user_filter: UserFilter | None = None) ->
     searching = user_filter.search_condition()
     if searching:
         rows = rows.filter(identity_id__in=users.filter(searching).values("identity_id"))
-    per_environment = _per_environment(environments, _user_mask())
+    per_environment = mask_per_environment(environments, user_mask())
     rows = (
         rows.values("identity_id", "identity__code")
         .annotate(
@@ -383,8 +387,8 @@ def customer_employees(customer: Customer, employee_filter: EmployeeFilter | Non
         .annotate(
             shown_name=Max("name"),
             shown_kind=Max("kind"),
-            serving=Max(_bit(Q(in_service=True), 1)),
-            **_per_environment(environments, in_service),
+            serving=Max(flag_bit(Q(in_service=True), 1)),
+            **mask_per_environment(environments, in_service),
         )
         .order_by("shown_name", "guid")
     )

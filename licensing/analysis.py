@@ -37,6 +37,20 @@ from environments.models import (
     EnvironmentUser,
     UserKind,
 )
+from environments.selectors import (
+    ACCESS_FLAGS,
+    ACCESS_LETTERS,
+    BLOCKED,
+    COWORKER,
+    IN_SERVICE,
+    INSITE,
+    OUTSITE,
+    PRESENT,
+    PROFIT,
+    TYPE_ORDER,
+    mask_per_environment,
+    user_mask,
+)
 from portal.models import Customer, Membership
 
 from .selectors import license_report
@@ -63,14 +77,7 @@ ON_ITS_WAY = gettext_lazy(
     "De licentietelling analyse is onderweg naar %(email)s. Het bestand komt binnen enkele minuten binnen."
 )
 
-# One bit per fact about a user in one environment; PRESENT makes every existing row non-zero.
-PROFIT, INSITE, OUTSITE, BLOCKED, COWORKER, PRESENT = 1, 2, 4, 8, 16, 32
-ACCESS_BITS = {"profit": PROFIT, "insite": INSITE, "outsite": OUTSITE}
 PRODUCT_NAMES = {"profit": "Profit", "insite": "InSite", "outsite": "OutSite"}
-ACCESS_LETTERS = ((PROFIT, "P"), (INSITE, "I"), (OUTSITE, "O"))
-IN_SERVICE = 2
-
-TYPE_ORDER = {value: position for position, value in enumerate(EnvironmentType.values)}
 HEADER_FONT = Font(bold=True)
 
 
@@ -84,27 +91,6 @@ class AnalysisRefused(Exception):
 
 def analysis_filename(customer: Customer, on: date | None = None) -> str:
     return f"licentieanalyse-{customer.number}-{(on or timezone.localdate()).isoformat()}.xlsx"
-
-
-def _bit(condition: Q, bit: int) -> Case:
-    return Case(When(condition, then=Value(bit)), default=Value(0), output_field=IntegerField())
-
-
-def _user_mask():
-    mask = Value(PRESENT, output_field=IntegerField())
-    for flag, bit in ACCESS_BITS.items():
-        mask = mask + _bit(Q(**{flag: True}), bit)
-    return mask + _bit(Q(blocked=True), BLOCKED) + _bit(Q(kind=UserKind.COWORKER), COWORKER)
-
-
-def _per_environment(environments: list[Environment], expression) -> dict:
-    # Each identity (or GUID) has at most one row per environment, so MAX picks exactly that row.
-    return {
-        f"env_{environment.id}": Max(
-            Case(When(environment_id=environment.id, then=expression), output_field=IntegerField())
-        )
-        for environment in environments
-    }
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -238,11 +224,11 @@ def _users_sheet(workbook: Workbook, environments: list[Environment]) -> None:
         ]
         marks = _user_marks()
         counts_as = {
-            access: ", ".join(PRODUCT_NAMES[flag] for flag, bit in ACCESS_BITS.items() if access & bit)
+            access: ", ".join(PRODUCT_NAMES[flag] for flag, bit in ACCESS_FLAGS.items() if access & bit)
             or None
             for access in range((PROFIT | INSITE | OUTSITE) + 1)
         }
-        per_environment = _per_environment(environments, _user_mask())
+        per_environment = mask_per_environment(environments, user_mask())
         rows = (
             EnvironmentUser.objects.filter(environment__in=environments)
             .values("identity_id", "identity__code")
@@ -277,7 +263,7 @@ def _employees_sheet(workbook: Workbook, environments: list[Environment]) -> Non
             default=Value(PRESENT),
             output_field=IntegerField(),
         )
-        marks = _per_environment(environments, in_service)
+        marks = mask_per_environment(environments, in_service)
         rows = (
             Employee.objects.filter(environment__in=environments)
             .values("guid")
@@ -332,7 +318,7 @@ def _environments_sheet(workbook: Workbook, customer: Customer, environments: li
             total=Count("id"),
             blocked_users=Count("id", filter=Q(blocked=True)),
             coworkers=Count("id", filter=Q(kind=UserKind.COWORKER)),
-            **{flag: Count("id", filter=countable & Q(**{flag: True})) for flag in ACCESS_BITS},
+            **{flag: Count("id", filter=countable & Q(**{flag: True})) for flag in ACCESS_FLAGS},
         )
         .order_by()
     }

@@ -1,10 +1,4 @@
-"""The portal shell in a real browser (Debian's chromium): log in, choose, switch language, invite.
-
-Set SCREENSHOTS_DIR to keep screenshots of the main screens (README uses them from docs/).
-"""
-
-import os
-from pathlib import Path
+"""The portal shell in a real browser (Debian's chromium): log in, choose, switch language, invite."""
 
 import pytest
 
@@ -14,44 +8,14 @@ from tests.factories import PASSWORD, EnvironmentFactory, LicenseLineFactory, Me
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still sync.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with playwright_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-            )
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
 
 @pytest.fixture
 def page(browser):
+    # An English-speaking browser: the portal must still answer in Dutch until English is chosen.
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
     yield page
     context.close()
-
-
-def _screenshot(page, name):
-    directory = os.environ.get("SCREENSHOTS_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
 
 
 def _log_in(page, live_server, email):
@@ -72,7 +36,6 @@ def test_a_beheerder_logs_in_sees_the_dashboard_and_switches_to_english(
     page, live_server, beheerder, environments
 ):
     page.goto(f"{live_server.url}/login/")
-    _screenshot(page, "login")
     assert page.locator("h1").inner_text() == "Inloggen"  # Dutch, although the browser prefers English
 
     _log_in(page, live_server, "beheerder@example.nl")
@@ -80,7 +43,6 @@ def test_a_beheerder_logs_in_sees_the_dashboard_and_switches_to_english(
     assert page.url == f"{live_server.url}/"
     assert page.locator(".tile__title").all_inner_texts() == ["Productie", "Test", "Acceptatie", "Demo"]
     assert "Meer in gebruik dan toegestaan" in page.content()
-    _screenshot(page, "dashboard")
 
     page.select_option("#language-select", "en")
     page.click("text=Taal kiezen")
@@ -95,7 +57,6 @@ def test_a_contact_of_two_customers_chooses_one(page, live_server, beheerder, cu
     _log_in(page, live_server, "beheerder@example.nl")
 
     assert page.url.startswith(f"{live_server.url}/organisatie/")
-    _screenshot(page, "choose-organisation")
     page.click("text=Van Dijk Installatietechniek")
     assert page.url == f"{live_server.url}/"
     assert page.locator(".customer__number").inner_text() == "67890"
@@ -111,7 +72,6 @@ def test_a_beheerder_invites_a_contact_and_a_medewerker_only_reads(page, live_se
 
     assert "anna@example.nl is uitgenodigd" in page.locator(".messages").inner_text()
     assert Membership.objects.filter(contact__user__username="anna@example.nl", role=Role.MEDEWERKER).exists()
-    _screenshot(page, "contacts")
 
     page.click("text=Uitloggen")
     _log_in(page, live_server, "medewerker@example.nl")

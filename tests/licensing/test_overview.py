@@ -168,3 +168,28 @@ def test_each_line_shows_its_trend_and_forecast(client, beheerder, lines):
     assert reverse("licensing:line_detail", args=[growing.id]) in row
     flat = page[page.index(f'id="line-{lines["profit_o"].id}"') :]
     assert "geen prognose" in flat[: flat.index("</tr>")]
+
+
+def test_the_header_links_to_the_history_the_analysis_and_the_requests(client, medewerker, lines):
+    client.force_login(medewerker.user)
+
+    page = client.get(URL).content.decode()
+
+    actions = page[
+        page.index('<nav class="page-actions">') : page.index("</nav>", page.index("page-actions"))
+    ]
+    for name in ("licensing:mutations", "licensing:analysis", "licensing:requests"):
+        assert f'href="{reverse(name)}"' in actions
+    assert "Licentietelling analyse" in actions
+
+
+def test_every_group_table_has_the_same_column_widths(client, beheerder, medewerker, lines):
+    for contact, columns in ((beheerder, 9), (medewerker, 8)):
+        client.force_login(contact.user)
+
+        page = client.get(URL).content.decode()
+
+        colgroups = [part.split("</colgroup>")[0] for part in page.split("<colgroup>")[1:]]
+        assert len(colgroups) == page.count('class="license-group"') > 1
+        assert len(set(colgroups)) == 1
+        assert colgroups[0].count("<col ") == columns

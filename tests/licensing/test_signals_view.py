@@ -144,3 +144,13 @@ def test_a_copy_fires_for_its_own_customer_at_the_next_run(customer_a, beheerder
 
     assert Warning.objects.filter(kind=WarningKind.SIGNAL, line=line, signal=copy).count() == 1
     assert not Warning.objects.filter(kind=WarningKind.SIGNAL, signal=builtin).exists()
+
+
+def test_the_list_is_a_table_in_the_portal_style_with_the_actions_together(client, beheerder, builtin):
+    client.force_login(beheerder.user)
+
+    html = client.get(URL).content.decode()
+
+    assert '<table class="table signals-table">' in html
+    row = html[html.index(f'id="signal-{builtin.id}"') :]
+    assert '<div class="actions">' in row[: row.index("</tr>")]

@@ -234,3 +234,15 @@ def test_it_lists_employees_per_guid_with_their_environments_and_users(client, b
     assert [r.name for r in client.get(EMPLOYEES_URL, {"in_dienst": "nee"}).context["rows"]] == ["Ruud Kok"]
     assert [r.name for r in client.get(EMPLOYEES_URL, {"q": str(gone)[:8]}).context["rows"]] == ["Ruud Kok"]
     assert [r.name for r in client.get(EMPLOYEES_URL, {"q": "jans"}).context["rows"]] == ["Jan Jansen"]
+
+
+@pytest.mark.parametrize(
+    "name", ["maintenance", "maintenance_employees", "maintenance_cleanup", "maintenance_log"]
+)
+def test_every_maintenance_tab_links_to_the_license_analysis(client, medewerker, name):
+    client.force_login(medewerker.user)
+
+    html = client.get(reverse(f"licensing:{name}")).content.decode()
+
+    tabs = html[html.index('class="maintenance-tabs"') : html.index("</nav>", html.index("maintenance-tabs"))]
+    assert f'href="{reverse("licensing:analysis")}"' in tabs

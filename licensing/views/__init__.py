@@ -1,30 +1,22 @@
 """Views of the licensing pages; every page acts for the customer chosen in the session."""
 
 from functools import wraps
-from urllib.parse import urlencode
 
-from django.shortcuts import redirect
-from django.urls import reverse
-
-from portal.selectors import CustomerNotChosen, contact_for, current_membership
+from portal.selectors import contact_for, current_membership
 
 
 def for_current_customer(*, change: bool = False):
     """Call `view(request, membership, ...)` with the membership of the customer the request acts for.
 
-    A contact of several customers that chose none yet goes to "Organisatie kiezen" first; with
-    `change`, a contact that is not Beheerder of that customer gets 403.
+    A contact of several customers that chose none yet goes to "Organisatie kiezen" first (through
+    portal.middleware.ChooseCustomerMiddleware); with `change`, a contact that is not Beheerder of
+    that customer gets 403.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            try:
-                membership = current_membership(request, change=change)
-            except CustomerNotChosen:
-                query = urlencode({"next": request.get_full_path()})
-                return redirect(f"{reverse('portal:choose_customer')}?{query}")
-            return view(request, membership, *args, **kwargs)
+            return view(request, current_membership(request, change=change), *args, **kwargs)
 
         return wrapper
 

@@ -143,6 +143,9 @@ def recount_customers(*, customer_ids: Iterable[int]) -> RecountResult:
                 cursor.execute("SET LOCAL random_page_cost = 1.1")
             cursor.execute(sql, [*params, *in_batch_params])
             changed = cursor.rowcount
+            if changed < 0:  # SQLite does not report the rows of a statement that starts with WITH
+                cursor.execute("SELECT changes()")
+                changed = cursor.fetchone()[0]
         License.objects.filter(customer_id__any_of=ids).update(counted_at=timezone.now())
     return RecountResult(customers=len(ids), changed=changed)
 

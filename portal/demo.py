@@ -18,7 +18,7 @@ from django.utils import timezone
 from environments.models import Environment
 from environments.services import import_snapshots
 from environments.snapshots import parse_snapshot
-from licensing.models import Edition, License, LicenseLine
+from licensing.models import Edition, License, LicenseLine, UsageSnapshot
 from licensing.services import recount_customers
 
 from .models import Contact, Customer, Membership, Role
@@ -371,7 +371,38 @@ def seed(*, now: datetime | None = None, log=print) -> None:
         _environments(customers=customers, now=now, log=log)
         _lines(customers=customers, log=log)
         result = recount_customers(customer_ids=[customer.id for customer in customers.values()])
+        _history(customer=customers["12345"], today=timezone.localdate(now), log=log)
     log(f"recounted {result.customers} customers ({result.changed} lines changed)")
+
+
+# Lines of 12345 that grew over the last two months, so their charts show a forecast.
+GROWING = {("profit_users", "O"), ("insite_users", "O")}
+HISTORY_DAYS = 60
+
+
+def _history(*, customer: Customer, today, log) -> None:
+    """Two months of daily usage snapshots up to yesterday (the nightly job writes today's)."""
+    snapshots = []
+    for line in LicenseLine.objects.filter(license__customer=customer):
+        start = round(line.in_use * 0.7) if (line.item, line.scope) in GROWING else line.in_use
+        for days_ago in range(HISTORY_DAYS, 0, -1):
+            grown = start + (line.in_use - start) * (HISTORY_DAYS - days_ago) / HISTORY_DAYS
+            wobble = 1 if days_ago % 9 == 0 and line.in_use else 0
+            snapshots.append(
+                UsageSnapshot(
+                    line=line,
+                    date=today - timedelta(days=days_ago),
+                    in_use=max(0, round(grown) - wobble),
+                    maximum=line.maximum,
+                )
+            )
+    UsageSnapshot.objects.bulk_create(
+        snapshots,
+        update_conflicts=True,
+        unique_fields=["line", "date"],
+        update_fields=["in_use", "maximum"],
+    )
+    log(f"usage history: {HISTORY_DAYS} days for {customer.number}")
 
 
 def _customers(*, log) -> dict[str, Customer]:

@@ -10,7 +10,8 @@ from django.core.management import call_command
 
 from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
 from environments.usage import Item, count_usage, scopes_for
-from licensing.models import License, LicenseLine, LicenseMutation
+from licensing.charts import usage_chart
+from licensing.models import License, LicenseLine, LicenseMutation, UsageSnapshot
 from portal import demo
 from portal.models import Contact, Customer, Membership, Role
 from tests.environments.test_counting_property import plain_count
@@ -83,12 +84,8 @@ def dump():
             )
         ),
         "mutations": LicenseMutation.objects.count(),
+        "history": sorted(UsageSnapshot.objects.values_list("line_id", "date", "in_use", "maximum")),
     }
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -265,3 +262,13 @@ def test_the_small_business_customer_stays_within_ten_environments(seeded):
     assert 0 < lines[("environments", "license")].maximum <= 10
     assert all(not line.has_deviation and line.maximum >= line.in_use for line in lines.values())
     assert lines[("profit_users", "O")].in_use == 4
+
+
+def test_the_demo_has_two_months_of_history_with_a_trend_to_forecast(seeded):
+    line = LicenseLine.objects.get(license__customer__number="12345", item="profit_users", scope="O")
+    history = list(line.snapshots.order_by("date").values_list("in_use", flat=True))
+
+    assert len(history) == 60
+    assert history[0] < history[-1] <= line.in_use
+    with time_machine.travel(NOW):
+        assert usage_chart(line).forecast.has_date

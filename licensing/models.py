@@ -436,7 +436,8 @@ class OutboxEmail(models.Model):
         verbose_name_plural = _("uitgaande e-mails")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["created_at"], name="outbox_pending", condition=Q(sent_at__isnull=True)),
+            # The sender picks the oldest unsent e-mail: ordered by id, through this index alone.
+            models.Index(fields=["id"], name="outbox_pending", condition=Q(sent_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

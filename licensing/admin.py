@@ -115,45 +115,47 @@ class LicenseRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Geselecteerde aanvragen goedkeuren"), permissions=["change"])
-    def approve_requests(self, request, queryset):
+    def _decide(self, request, queryset, decide, done_message) -> None:
+        """Decide each request; a refused one is reported and leaves the others decided."""
         decided = 0
-        for license_request in queryset.select_related("line"):
+        for license_request in queryset:
             try:
-                services.request_approve(license_request=license_request, by=request.user)
+                decide(license_request)
             except services.LicenseError as refusal:
                 self.message_user(request, f"{license_request}: {refusal.message}", messages.ERROR)
             else:
                 decided += 1
         if decided:
-            self.message_user(
-                request,
-                ngettext("%(count)d aanvraag goedgekeurd.", "%(count)d aanvragen goedgekeurd.", decided)
-                % {"count": decided},
-                messages.SUCCESS,
-            )
+            self.message_user(request, done_message(decided) % {"count": decided}, messages.SUCCESS)
+
+    @admin.action(description=_("Geselecteerde aanvragen goedkeuren"), permissions=["change"])
+    def approve_requests(self, request, queryset):
+        self._decide(
+            request,
+            queryset.select_related("line"),
+            lambda license_request: services.request_approve(
+                license_request=license_request, by=request.user
+            ),
+            lambda count: ngettext(
+                "%(count)d aanvraag goedgekeurd.", "%(count)d aanvragen goedgekeurd.", count
+            ),
+        )
 
     @admin.action(description=_("Geselecteerde aanvragen afwijzen…"), permissions=["change"])
     def reject_requests(self, request, queryset):
         form = RejectionForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            decided = 0
-            for license_request in queryset:
-                try:
-                    services.request_reject(
-                        license_request=license_request, by=request.user, reason=form.cleaned_data["reason"]
-                    )
-                except services.LicenseError as refusal:
-                    self.message_user(request, f"{license_request}: {refusal.message}", messages.ERROR)
-                else:
-                    decided += 1
-            if decided:
-                self.message_user(
-                    request,
-                    ngettext("%(count)d aanvraag afgewezen.", "%(count)d aanvragen afgewezen.", decided)
-                    % {"count": decided},
-                    messages.SUCCESS,
-                )
+            reason = form.cleaned_data["reason"]
+            self._decide(
+                request,
+                queryset,
+                lambda license_request: services.request_reject(
+                    license_request=license_request, by=request.user, reason=reason
+                ),
+                lambda count: ngettext(
+                    "%(count)d aanvraag afgewezen.", "%(count)d aanvragen afgewezen.", count
+                ),
+            )
             return None
         return TemplateResponse(
             request,

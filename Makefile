@@ -34,7 +34,8 @@ lint: $(BIN)/.installed-dev  ## ruff, formatting, migrations and Django's checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 0
-	$(BIN)/python manage.py check
+	$(BIN)/python manage.py check --fail-level WARNING
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py check --fail-level WARNING
 
 format: $(BIN)/.installed-dev
 	$(BIN)/ruff check --fix .

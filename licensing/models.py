@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from environments.usage import ENVIRONMENT_SCOPES, ENVIRONMENT_TYPE_ITEMS, LICENSE_ITEMS, Item, Scope
@@ -396,10 +397,15 @@ class Warning(models.Model):
             ),
         ]
         constraints = [
+            # A subject without a line, environment or signal counts as 0: NULLs would all differ
+            # (and NULLS NOT DISTINCT exists on PostgreSQL only).
             models.UniqueConstraint(
-                fields=["customer", "kind", "line", "environment", "signal"],
+                F("customer"),
+                F("kind"),
+                Coalesce("line", Value(0)),
+                Coalesce("environment", Value(0)),
+                Coalesce("signal", Value(0)),
                 condition=Q(resolved_at__isnull=True),
-                nulls_distinct=False,
                 name="one_open_warning_per_subject",
             ),
             models.CheckConstraint(condition=Q(kind__in=WarningKind.values), name="warning_kind_valid"),

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from licensing import nightly
@@ -359,3 +360,30 @@ def test_a_batch_takes_a_fixed_number_of_queries(django_assert_max_num_queries, 
 
     assert len(eight) == len(two)
     assert OutboxEmail.objects.count() == 10
+
+
+def test_the_database_holds_at_most_one_open_warning_per_subject(setup, customer_a):
+    environment = fresh_environment(customer_a)
+
+    def open_stale(message):
+        return Warning.objects.create(
+            customer=customer_a,
+            kind=WarningKind.STALE_DATA,
+            environment=environment,
+            message=message,
+            opened_at=timezone.now(),
+        )
+
+    open_stale("a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        open_stale("b")
+    # Once resolved, the same subject may open again.
+    Warning.objects.filter(environment=environment).update(resolved_at=timezone.now())
+    open_stale("c")
+
+    assert list(
+        Warning.objects.filter(environment=environment).order_by("id").values_list("message", flat=True)
+    ) == [
+        "a",
+        "c",
+    ]

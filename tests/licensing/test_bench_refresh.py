@@ -24,7 +24,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SUMMARY = re.compile(r"^recount: project \d+\.\d\ds, raw \d+\.\d\ds, ratio \d+\.\d\d, exact (yes|no)$")
-SMALL = {"customers": 20, "environments_per_customer": 3, "users_per_environment": 8}
+SMALL = {"customers": 20, "environments_per_customer": 3, "users_per_environment": 8, "repeat": 1}
 
 
 def run(**options) -> list[str]:

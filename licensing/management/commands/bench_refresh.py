@@ -1,5 +1,6 @@
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -35,6 +36,12 @@ class Command(BaseCommand):
             "first count and the measured nightly recount (default 0.01 each)",
         )
         parser.add_argument(
+            "--repeat",
+            type=int,
+            default=3,
+            help="measure each recount this many times (each after its own day of changes); medians count",
+        )
+        parser.add_argument(
             "--no-nightly",
             action="store_true",
             help="skip the full nightly job on two Celery worker processes (it needs REDIS_URL)",
@@ -54,6 +61,7 @@ class Command(BaseCommand):
         users_per_environment,
         batch_size,
         daily_change,
+        repeat,
         no_nightly,
         keep,
         reuse,
@@ -61,9 +69,10 @@ class Command(BaseCommand):
     ):
         if not 1 <= customers <= bench.BENCH_MAX_CUSTOMERS:
             raise CommandError(f"--customers must be between 1 and {bench.BENCH_MAX_CUSTOMERS}.")
-        if environments_per_customer < 1 or users_per_environment < 1 or batch_size < 1:
+        if environments_per_customer < 1 or users_per_environment < 1 or batch_size < 1 or repeat < 1:
             raise CommandError(
-                "--environments-per-customer, --users-per-environment and --batch-size must be >= 1."
+                "--environments-per-customer, --users-per-environment, --batch-size and --repeat "
+                "must be >= 1."
             )
         try:
             bench.require_postgresql()
@@ -106,15 +115,15 @@ class Command(BaseCommand):
         # measured recount follows a day of changes and is checked against a raw recount right after.
         first = self._recount(ids, len(ids))
         self.stdout.write(f"first recount (writes nearly every line): {first:.2f}s")
-        project, raw_seconds, wrong = self._measure(ids, len(ids), daily_change)
+        project, raw_seconds, wrong = self._median(ids, len(ids), daily_change, repeat)
         self.stdout.write(
             f"full recount, one set-based pass: {project:.2f}s, raw {raw_seconds:.2f}s, "
-            f"ratio {project / raw_seconds:.2f}"
+            f"ratio {project / raw_seconds:.2f} (medians of {repeat})"
         )
-        batched, batched_raw, batched_wrong = self._measure(ids, batch_size, daily_change)
+        batched, batched_raw, batched_wrong = self._median(ids, batch_size, daily_change, repeat)
         self.stdout.write(
             f"recount in nightly batches of {batch_size}: {batched:.2f}s, raw {batched_raw:.2f}s, "
-            f"ratio {batched / batched_raw:.2f}"
+            f"ratio {batched / batched_raw:.2f} (medians of {repeat})"
         )
         wrong += batched_wrong
         for (customer_id, item, scope), stored, expected in wrong[:20]:
@@ -135,6 +144,16 @@ class Command(BaseCommand):
             raise CommandError(
                 f"the project's recount differs from the raw SQL recount in {len(wrong)} counts"
             )
+
+    def _median(self, ids: list[int], batch_size: int, daily_change: float, repeat: int):
+        """`repeat` measurements; the medians of both timings, and every difference found."""
+        project, raw, wrong = [], [], []
+        for _ in range(repeat):
+            one_project, one_raw, one_wrong = self._measure(ids, batch_size, daily_change)
+            project.append(one_project)
+            raw.append(one_raw)
+            wrong += one_wrong
+        return statistics.median(project), statistics.median(raw), wrong
 
     def _measure(self, ids: list[int], batch_size: int, daily_change: float) -> tuple[float, float, list]:
         """A day of changes, the project's recount timed, a raw SQL recount timed, and their differences."""

@@ -2,7 +2,6 @@
 writes a Beheerder makes (acknowledge a warning, copy and adjust a signal)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,13 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from environments.usage import is_valid_pair
 from portal.models import Contact, Customer, Membership
 
-from .models import LicenseLine, Signal, UsageSnapshot, Warning, WarningKind
+from .models import LicenseLine, Signal, Warning, WarningKind
 
 ALREADY_ACKNOWLEDGED = _("Deze melding was al bevestigd.")
 RECIPIENT_NOT_A_CONTACT = _("Ontvangers moeten contactpersonen van deze klant zijn.")
 ITEM_DOES_NOT_FIT_SCOPE = _("Dit onderdeel wordt niet op dit bereik geteld.")
 BUILTIN_IS_READ_ONLY = _("Het standaardsignaal kan niet worden gewijzigd; maak een kopie.")
-HISTORY_DAYS = 90
 
 
 class MonitoringError(Exception):
@@ -103,21 +101,25 @@ def signal_rows(customer: Customer) -> list[SignalRow]:
     return [SignalRow(signal=signal, fired=fired[signal.id]) for signal in signals]
 
 
-def signal_for(membership: Membership, signal_id: int | str, *, change: bool = False) -> Signal:
-    """A signal the customer sees (the built-in or its own): 404 otherwise; 403 to change it unless
-    Beheerder; the built-in itself can only be copied, never changed."""
+def signal_for(
+    membership: Membership, signal_id: int | str, *, change: bool = False, edit: bool = False
+) -> Signal:
+    """A signal the customer sees (the built-in or its own): 404 otherwise; 403 to copy (`change`) or
+    edit it unless Beheerder; the built-in itself can only be copied, never edited (403)."""
     try:
         signal = signals_of(membership.customer).get(pk=int(signal_id))
     except (Signal.DoesNotExist, TypeError, ValueError, OverflowError):
         raise Http404("No such signal") from None
-    if change and not membership.is_beheerder:
+    if (change or edit) and not membership.is_beheerder:
+        raise PermissionDenied
+    if edit and signal.is_builtin:
         raise PermissionDenied
     return signal
 
 
-def usage_history(line: LicenseLine, *, days: int = HISTORY_DAYS) -> list[UsageSnapshot]:
-    since = timezone.localdate() - timedelta(days=days)
-    return list(UsageSnapshot.objects.filter(line=line, date__gte=since).order_by("date"))
+def line_warnings(line: LicenseLine, *, limit: int = 20) -> list[Warning]:
+    """The newest warnings about one line (already reached through license_line_for)."""
+    return list(Warning.objects.filter(line=line).select_related("signal").order_by("-opened_at")[:limit])
 
 
 # --- writes ---

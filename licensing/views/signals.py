@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -66,9 +65,7 @@ def signal_copy_view(request, membership, signal_id):
 @require_http_methods(["GET", "POST"])
 @for_current_customer()
 def signal_edit(request, membership, signal_id):
-    signal = signal_for(membership, signal_id, change=True)
-    if signal.is_builtin:
-        raise PermissionDenied
+    signal = signal_for(membership, signal_id, edit=True)
     initial = {
         "name": signal.name,
         "item": signal.item,

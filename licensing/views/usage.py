@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from licensing.models import Warning
+from licensing.monitoring import line_warnings
 from licensing.selectors import license_line_for
 from portal.selectors import contact_for
 
@@ -14,7 +14,7 @@ from . import for_current_customer
 @for_current_customer()
 def line_detail(request, membership, line_id):
     line = license_line_for(contact_for(request), membership.customer, line_id)
-    warnings = Warning.objects.filter(line=line).select_related("signal").order_by("-opened_at")[:20]
+    warnings = line_warnings(line)
     return render(
         request,
         "licensing/line_detail.html",

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--repeat",
             type=int,
-            default=3,
+            default=5,
             help="measure each recount this many times (each after its own day of changes); medians count",
         )
         parser.add_argument(
@@ -80,7 +80,7 @@ class Command(BaseCommand):
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
 
-        self.stdout.write(f"cores: {os.cpu_count()}")
+        self.stdout.write(f"cores: {os.cpu_count()}, autovacuum: {bench.autovacuum_setting()}")
         started = time.monotonic()
         customer_shapes, environment_shapes = bench.plan_population(
             customers=customers,
@@ -157,8 +157,7 @@ class Command(BaseCommand):
 
     def _measure(self, ids: list[int], batch_size: int, daily_change: float) -> tuple[float, float, list]:
         """A day of changes, the project's recount timed, a raw SQL recount timed, and their differences."""
-        changed = bench.simulate_a_day(customer_ids=ids, fraction=daily_change)
-        self.stdout.write(f"a day of changes: {changed:,} user rows blocked, unblocked or changed access")
+        self._a_day(ids, daily_change)
         project = self._recount(ids, batch_size)
         started = time.monotonic()
         raw = bench.raw_recount(customer_ids=ids)
@@ -166,6 +165,11 @@ class Command(BaseCommand):
         wrong = bench.differences(stored=bench.stored_counts(customer_ids=ids), raw=raw)
         self.stdout.write(f"compared {len(raw):,} non-zero counts, {len(wrong)} differ")
         return project, raw_seconds, wrong
+
+    def _a_day(self, ids: list[int], daily_change: float) -> None:
+        changed = bench.simulate_a_day(customer_ids=ids, fraction=daily_change)
+        bench.settle(customer_ids=ids)
+        self.stdout.write(f"a day of changes: {changed:,} user rows blocked, unblocked or changed access")
 
     def _recount(self, ids: list[int], batch_size: int) -> float:
         started = time.monotonic()
@@ -225,13 +229,13 @@ class Command(BaseCommand):
         try:
             self._wait_for_worker(worker, queue)
             # The first run opens every warning there is to open; a night after that is the usual case.
+            bench.settle(customer_ids=ids)
             first, _run, first_emails = self._nightly_run(ids, batch_size, queue, worker)
             self.stdout.write(f"first nightly run: {first:.2f}s, {first_emails:,} e-mails queued")
             # Its e-mails go out on the same workers; the next night starts when they are sent.
             sending = self._wait_for_outbox(worker)
             self.stdout.write(f"  e-mails sent {sending:.2f}s after the run finished")
-            changed = bench.simulate_a_day(customer_ids=ids, fraction=daily_change)
-            self.stdout.write(f"a day of changes: {changed:,} user rows blocked, unblocked or changed access")
+            self._a_day(ids, daily_change)
             wall, run, emails = self._nightly_run(ids, batch_size, queue, worker)
         finally:
             worker.terminate()

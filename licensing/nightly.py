@@ -10,9 +10,10 @@ so a redelivered task after a crash either redoes the whole batch or nothing.
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -109,18 +110,17 @@ def refresh_customers(
     now = now or timezone.now()
     signal = builtin_signal()
     with transaction.atomic(), translation.override("nl"):
-        License.objects.bulk_create([License(customer_id=i) for i in ids], ignore_conflicts=True)
         # Serialises concurrent runs over the same customer (a manual run during the scheduled one).
-        licenses = dict(
-            License.objects.select_for_update()
-            .filter(customer_id__in=ids)
-            .order_by("id")
-            .values_list("customer_id", "id")
-        )
+        licenses = _lock_licenses(ids)
+        if len(licenses) < len(ids):
+            License.objects.bulk_create(
+                [License(customer_id=i) for i in ids if i not in licenses], ignore_conflicts=True
+            )
+            licenses = _lock_licenses(ids)
         recount_customers(customer_ids=ids)
         customer_of = {license_id: customer_id for customer_id, license_id in licenses.items()}
         lines = list(
-            LicenseLine.objects.filter(license_id__in=customer_of).values(
+            LicenseLine.objects.filter(license_id__any_of=list(customer_of)).values(
                 "id", "license_id", "item", "scope", "maximum", "portal", "in_use"
             )
         )
@@ -130,9 +130,9 @@ def refresh_customers(
         _store_usage_snapshots(license_ids=list(customer_of), today=timezone.localdate(now))
         deviations = _sync_deviations(ids=ids, lines=lines, run=run, now=now)
         signals = list(
-            Signal.objects.filter(Q(id=signal.id) | Q(customer_id__in=ids), is_active=True).prefetch_related(
-                "recipients__user"
-            )
+            Signal.objects.filter(
+                Q(id=signal.id) | Q(customer_id__any_of=ids), is_active=True
+            ).prefetch_related("recipients__user")
         )
         wanted = {
             WarningKind.OVER_USE: _over_use(lines=lines),
@@ -146,15 +146,27 @@ def refresh_customers(
         result.opened = len(created)
         result.emails = _queue_emails(warnings=created, recipients_of=recipients_of)
 
-        CustomerRefresh.objects.bulk_create(
-            [CustomerRefresh(customer_id=i, refreshed_at=now, run=run) for i in ids],
-            update_conflicts=True,
-            unique_fields=["customer"],
-            update_fields=["refreshed_at", "run"],
-        )
+        refreshed = CustomerRefresh.objects.filter(customer_id__any_of=ids).update(refreshed_at=now, run=run)
+        if refreshed < len(ids):  # a customer's first run
+            CustomerRefresh.objects.bulk_create(
+                [CustomerRefresh(customer_id=i, refreshed_at=now, run=run) for i in ids],
+                update_conflicts=True,
+                unique_fields=["customer"],
+                update_fields=["refreshed_at", "run"],
+            )
         if result.emails:
             transaction.on_commit(_send_outbox_later)
     return result
+
+
+def _lock_licenses(ids: list[int]) -> dict[int, int]:
+    """{customer id: license id} of the batch, the licenses locked in id order."""
+    return dict(
+        License.objects.select_for_update()
+        .filter(customer_id__any_of=ids)
+        .order_by("id")
+        .values_list("customer_id", "id")
+    )
 
 
 def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:
@@ -162,14 +174,20 @@ def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:
 
     Copied by the database from the freshly counted lines: a run writes one row for every line.
     """
-    quote = connection.ops.quote_name
+    lines, params = (
+        LicenseLine.objects.filter(license_id__any_of=license_ids)
+        .values("id", "in_use", "maximum")
+        .order_by()
+        .query.sql_with_params()
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(UsageSnapshot._meta.db_table)} (line_id, date, in_use, maximum) "
-            f"SELECT id, %s, in_use, maximum FROM {quote(LicenseLine._meta.db_table)} "
-            f"WHERE license_id IN ({', '.join(['%s'] * len(license_ids))}) "
-            "ON CONFLICT (line_id, date) DO UPDATE SET in_use = excluded.in_use, maximum = excluded.maximum",
-            [today, *license_ids],
+            f"INSERT INTO {connection.ops.quote_name(UsageSnapshot._meta.db_table)} "
+            f"(line_id, date, in_use, maximum) SELECT q.id, %s, q.in_use, q.maximum FROM ({lines}) q "
+            # WHERE true: SQLite would otherwise read ON CONFLICT as the start of a join condition.
+            "WHERE true ON CONFLICT (line_id, date) "
+            "DO UPDATE SET in_use = excluded.in_use, maximum = excluded.maximum",
+            [today, *params],
         )
 
 
@@ -178,9 +196,9 @@ def _sync_deviations(*, ids: list[int], lines: list[dict], run: RefreshRun | Non
 
     The deviations come back as unsaved warnings, found and corrected in this same run.
     """
-    Warning.objects.filter(customer_id__in=ids, kind=WarningKind.DEVIATION, resolved_at__isnull=True).update(
-        resolved_at=now
-    )
+    Warning.objects.filter(
+        customer_id__any_of=ids, kind=WarningKind.DEVIATION, resolved_at__isnull=True
+    ).update(resolved_at=now)
     deviating = [line for line in lines if line["portal"] != line["maximum"]]
     if not deviating:
         return []
@@ -192,7 +210,7 @@ def _sync_deviations(*, ids: list[int], lines: list[dict], run: RefreshRun | Non
     }
     last = {
         row["customer_id"]: row
-        for row in CustomerRefresh.objects.filter(customer_id__in=ids).values(
+        for row in CustomerRefresh.objects.filter(customer_id__any_of=ids).values(
             "customer_id", "refreshed_at", "failed_at"
         )
     }
@@ -236,65 +254,76 @@ def _sync_deviations(*, ids: list[int], lines: list[dict], run: RefreshRun | Non
 
 
 WarningKey = tuple[int | None, int | None, int | None]  # line, environment, signal
+# What a step finds true now: per warning key, how to make its warning. A warning is made (its
+# message translated and formatted) only when it newly opens: night after night most are open already.
+Wanted = dict[WarningKey, Callable[[], Warning]]
 
 
-def _over_use(*, lines: list[dict]) -> dict[WarningKey, Warning]:
-    wanted = {}
-    for line in lines:
-        if line["in_use"] > line["maximum"]:
-            message = _g(
-                "%(line)s: %(in_use)s in gebruik, terwijl u recht heeft op %(maximum)s. Verlaag het "
-                "gebruik of verhoog de licentie."
-            ) % {"line": _label(line["item"], line["scope"]), **line}
-            wanted[(line["id"], None, None)] = Warning(
-                customer_id=line["customer_id"],
-                kind=WarningKind.OVER_USE,
-                line_id=line["id"],
-                maximum=line["maximum"],
-                in_use=line["in_use"],
-                message=message,
-            )
-    return wanted
+def _over_use(*, lines: list[dict]) -> Wanted:
+    return {
+        (line["id"], None, None): partial(_over_use_warning, line)
+        for line in lines
+        if line["in_use"] > line["maximum"]
+    }
 
 
-def _stale_data(*, ids: list[int], now: datetime) -> dict[WarningKey, Warning]:
-    wanted = {}
-    for environment in Environment.objects.filter(customer_id__in=ids, is_active=True).values(
-        "id", "customer_id", "code", "data_taken_at"
-    ):
-        taken = environment["data_taken_at"]
-        if taken is not None and taken >= now - STALE_AFTER:
-            continue
-        if taken is None:
-            message = _g(
-                "Van omgeving %(code)s zijn nog nooit gegevens ontvangen: de geplande verversing van de "
-                "licentiegegevens draait niet. Controleer of de taak in de omgeving is ingepland en of "
-                "de omgeving het portaal kan bereiken."
-            ) % {"code": environment["code"]}
-        else:
-            message = _g(
-                "De gegevens van omgeving %(code)s zijn van %(taken)s, ouder dan %(hours)s uur: de "
-                "geplande verversing van de licentiegegevens draait niet. Controleer of de taak in de "
-                "omgeving is ingepland en of de omgeving het portaal kan bereiken."
-            ) % {
-                "code": environment["code"],
-                "taken": timezone.localtime(taken).strftime("%d-%m-%Y %H:%M"),
-                "hours": int(STALE_AFTER.total_seconds() // 3600),
-            }
-        wanted[(None, environment["id"], None)] = Warning(
-            customer_id=environment["customer_id"],
-            kind=WarningKind.STALE_DATA,
-            environment_id=environment["id"],
-            message=message,
-        )
-    return wanted
+def _over_use_warning(line: dict) -> Warning:
+    message = _g(
+        "%(line)s: %(in_use)s in gebruik, terwijl u recht heeft op %(maximum)s. Verlaag het "
+        "gebruik of verhoog de licentie."
+    ) % {"line": _label(line["item"], line["scope"]), **line}
+    return Warning(
+        customer_id=line["customer_id"],
+        kind=WarningKind.OVER_USE,
+        line_id=line["id"],
+        maximum=line["maximum"],
+        in_use=line["in_use"],
+        message=message,
+    )
+
+
+def _stale_data(*, ids: list[int], now: datetime) -> Wanted:
+    stale = Environment.objects.filter(
+        Q(data_taken_at__isnull=True) | Q(data_taken_at__lt=now - STALE_AFTER),
+        customer_id__any_of=ids,
+        is_active=True,
+    ).values("id", "customer_id", "code", "data_taken_at")
+    return {
+        (None, environment["id"], None): partial(_stale_data_warning, environment) for environment in stale
+    }
+
+
+def _stale_data_warning(environment: dict) -> Warning:
+    taken = environment["data_taken_at"]
+    if taken is None:
+        message = _g(
+            "Van omgeving %(code)s zijn nog nooit gegevens ontvangen: de geplande verversing van de "
+            "licentiegegevens draait niet. Controleer of de taak in de omgeving is ingepland en of "
+            "de omgeving het portaal kan bereiken."
+        ) % {"code": environment["code"]}
+    else:
+        message = _g(
+            "De gegevens van omgeving %(code)s zijn van %(taken)s, ouder dan %(hours)s uur: de "
+            "geplande verversing van de licentiegegevens draait niet. Controleer of de taak in de "
+            "omgeving is ingepland en of de omgeving het portaal kan bereiken."
+        ) % {
+            "code": environment["code"],
+            "taken": timezone.localtime(taken).strftime("%d-%m-%Y %H:%M"),
+            "hours": int(STALE_AFTER.total_seconds() // 3600),
+        }
+    return Warning(
+        customer_id=environment["customer_id"],
+        kind=WarningKind.STALE_DATA,
+        environment_id=environment["id"],
+        message=message,
+    )
 
 
 def signal_applies(signal: Signal, line: dict) -> bool:
     return line["item"] == signal.item and (not signal.scope or line["scope"] == signal.scope)
 
 
-def _fired_signals(*, ids: list[int], lines: list[dict], signals: list[Signal]) -> dict[WarningKey, Warning]:
+def _fired_signals(*, ids: list[int], lines: list[dict], signals: list[Signal]) -> Wanted:
     """Step 4: a signal's condition per line; the open warning is its fired state."""
     wanted = {}
     for line in lines:
@@ -303,41 +332,45 @@ def _fired_signals(*, ids: list[int], lines: list[dict], signals: list[Signal]) 
             if signal.customer_id not in (None, line["customer_id"]) or not signal_applies(signal, line):
                 continue
             if line["maximum"] > 0 and available < signal.threshold:
-                message = _g(
-                    "%(signal)s — %(line)s: nog %(available)s beschikbaar (drempel %(threshold)s)."
-                ) % {
-                    "signal": signal.name,
-                    "line": _label(line["item"], line["scope"]),
-                    "available": max(available, 0),
-                    "threshold": signal.threshold,
-                }
-                wanted[(line["id"], None, signal.id)] = Warning(
-                    customer_id=line["customer_id"],
-                    kind=WarningKind.SIGNAL,
-                    line_id=line["id"],
-                    signal_id=signal.id,
-                    maximum=line["maximum"],
-                    in_use=line["in_use"],
-                    message=message,
-                )
+                wanted[(line["id"], None, signal.id)] = partial(_signal_warning, signal, line)
     return wanted
 
 
+def _signal_warning(signal: Signal, line: dict) -> Warning:
+    available = line["maximum"] - line["in_use"]
+    message = _g("%(signal)s — %(line)s: nog %(available)s beschikbaar (drempel %(threshold)s).") % {
+        "signal": signal.name,
+        "line": _label(line["item"], line["scope"]),
+        "available": max(available, 0),
+        "threshold": signal.threshold,
+    }
+    return Warning(
+        customer_id=line["customer_id"],
+        kind=WarningKind.SIGNAL,
+        line_id=line["id"],
+        signal_id=signal.id,
+        maximum=line["maximum"],
+        in_use=line["in_use"],
+        message=message,
+    )
+
+
 def _open_and_resolve(
-    *, ids: list[int], wanted: dict[str, dict[WarningKey, Warning]], run: RefreshRun | None, now: datetime
+    *, ids: list[int], wanted: dict[str, Wanted], run: RefreshRun | None, now: datetime
 ) -> list[Warning]:
     """Step 3: resolve open warnings that are no longer true; return the new ones, unsaved."""
     open_now: dict[str, dict[WarningKey, int]] = defaultdict(dict)
-    for row in Warning.objects.filter(customer_id__in=ids, kind__in=wanted, resolved_at__isnull=True).values(
-        "id", "kind", "line_id", "environment_id", "signal_id"
-    ):
+    for row in Warning.objects.filter(
+        customer_id__any_of=ids, kind__in=wanted, resolved_at__isnull=True
+    ).values("id", "kind", "line_id", "environment_id", "signal_id"):
         open_now[row["kind"]][(row["line_id"], row["environment_id"], row["signal_id"])] = row["id"]
     resolve, new = [], []
     for kind, candidates in wanted.items():
         current = open_now[kind]
         resolve += [warning_id for key, warning_id in current.items() if key not in candidates]
-        for key, warning in candidates.items():
+        for key, make_warning in candidates.items():
             if key not in current:
+                warning = make_warning()
                 warning.run = run
                 warning.opened_at = now
                 new.append(warning)

@@ -140,6 +140,35 @@ def test_refresh_licenses_refuses_while_a_run_is_in_progress(customers):
     assert RefreshRun.objects.count() == 1
 
 
+def test_refresh_licenses_reports_a_batch_lost_to_a_database_error_and_finishes_its_run(
+    customers, monkeypatch
+):
+    original = nightly.refresh_customers
+
+    def failing(*, customer_ids, run=None, now=None):
+        if customers[0].id in customer_ids:
+            raise OperationalError("server closed the connection unexpectedly")
+        return original(customer_ids=customer_ids, run=run, now=now)
+
+    monkeypatch.setattr(nightly, "refresh_customers", failing)
+    out, err = StringIO(), StringIO()
+
+    with pytest.raises(CommandError, match=f"refresh failed for customers: {customers[0].number}, "):
+        call_command("refresh_licenses", "--batch-size", "2", stdout=out, stderr=err)
+
+    run = RefreshRun.objects.get()
+    assert (run.processed, run.failed, run.finished_at is not None) == (3, 2, True)
+    assert run.failed_customers == [customers[0].number, customers[1].number]
+    assert "server closed the connection" in err.getvalue()
+    assert "refreshed 3 of 5 customers" in out.getvalue()
+    # The failed batch kept nothing; the others were refreshed; the next run is not refused.
+    assert LicenseLine.objects.get(license__customer=customers[0], item="profit_users").portal == 8
+    assert LicenseLine.objects.get(license__customer=customers[2], item="profit_users").portal == 10
+    monkeypatch.setattr(nightly, "refresh_customers", original)
+    call_command("refresh_licenses", stdout=StringIO(), stderr=StringIO())
+    assert LicenseLine.objects.get(license__customer=customers[0], item="profit_users").portal == 10
+
+
 def test_refresh_licenses_refuses_an_unknown_customer(customers):
     with pytest.raises(CommandError, match="99999 does not exist"):
         call_command("refresh_licenses", "--customer", "99999")

@@ -2,6 +2,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils import timezone
 
 from licensing import nightly
@@ -43,7 +44,17 @@ class Command(BaseCommand):
         failed: list[int] = []
         self._progress(done, total, started)
         for batch in RefreshBatch.objects.filter(run=run).order_by("id"):
-            result = nightly.process_batch(batch_id=batch.id)
+            try:
+                result = nightly.process_batch(batch_id=batch.id)
+            except DatabaseError as exc:
+                # Nothing of the batch was kept (one transaction); its customers are reported failed and
+                # the run still finishes, so the next run is not refused as "in progress".
+                self.stderr.write("")
+                self.stderr.write(f"batch {batch.id} failed: {exc}")
+                nightly.fail_batch(batch_id=batch.id, error=repr(exc))
+                done += len(batch.customer_ids)
+                failed += batch.customer_ids
+                continue
             if result is not None:
                 done += len(batch.customer_ids)
                 opened += result.opened

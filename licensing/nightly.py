@@ -440,6 +440,11 @@ def _email_body(warnings: list[Warning], *, link: str) -> str:
     return "\n".join(parts) + "\n"
 
 
+def pending_emails():
+    """The outbox's e-mails still to send: not sent, and not given up on after too many attempts."""
+    return OutboxEmail.objects.filter(sent_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS)
+
+
 def send_pending_emails(*, limit: int = 500) -> int:
     """Send what the outbox holds, each row locked while it is sent so two senders never both send it."""
     sent = 0
@@ -447,8 +452,8 @@ def send_pending_emails(*, limit: int = 500) -> int:
     for _attempt in range(limit):
         with transaction.atomic():
             email = (
-                OutboxEmail.objects.select_for_update(skip_locked=True)
-                .filter(sent_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS)
+                pending_emails()
+                .select_for_update(skip_locked=True)
                 .exclude(id__in=skipped)
                 .order_by("id")
                 .first()

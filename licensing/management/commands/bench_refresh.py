@@ -250,7 +250,7 @@ class Command(BaseCommand):
 
     def _wait_for_outbox(self, worker: subprocess.Popen) -> float:
         started = time.monotonic()
-        while OutboxEmail.objects.filter(sent_at__isnull=True).exists():
+        while nightly.pending_emails().exists():
             if worker.poll() is not None or time.monotonic() - started > 600:
                 raise CommandError("the nightly job's e-mails were not sent within 10 minutes")
             time.sleep(0.1)

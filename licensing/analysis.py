@@ -70,7 +70,7 @@ WRONG_ADDRESS = gettext_lazy(
     "gestuurd; er is niets verstuurd."
 )
 TOO_MANY_REQUESTS = gettext_lazy(
-    "U heeft het afgelopen uur al 5 analyses aangevraagd. Probeer het over een uur opnieuw; "
+    "U heeft het afgelopen uur al %(limit)s analyses aangevraagd. Probeer het over een uur opnieuw; "
     "er is nu niets verstuurd."
 )
 ON_ITS_WAY = gettext_lazy(
@@ -383,7 +383,7 @@ def request_analysis(*, membership: Membership, email: str) -> None:
     if not cache.add(key, 1, timeout=REQUEST_WINDOW_SECONDS):
         try:
             if cache.incr(key) > REQUEST_LIMIT:
-                raise AnalysisRefused(str(TOO_MANY_REQUESTS))
+                raise AnalysisRefused(TOO_MANY_REQUESTS % {"limit": REQUEST_LIMIT})
         except ValueError:
             # The window ended between add and incr: this request opens a new one.
             cache.add(key, 1, timeout=REQUEST_WINDOW_SECONDS)

@@ -9,7 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ..analysis import ON_ITS_WAY, XLSX_CONTENT_TYPE, AnalysisRefused, analysis_filename, build_workbook
+from ..analysis import (
+    ON_ITS_WAY,
+    REQUEST_LIMIT,
+    XLSX_CONTENT_TYPE,
+    AnalysisRefused,
+    analysis_filename,
+    build_workbook,
+)
 from ..analysis import request_analysis as request_analysis_service
 from . import for_current_customer
 
@@ -34,7 +41,11 @@ def request_analysis(request, membership):
         else:
             messages.success(request, ON_ITS_WAY % {"email": membership.contact.email})
             return redirect("licensing:analysis")
-    return render(request, "licensing/analysis.html", {"form": form, "customer": membership.customer})
+    return render(
+        request,
+        "licensing/analysis.html",
+        {"form": form, "customer": membership.customer, "request_limit": REQUEST_LIMIT},
+    )
 
 
 @require_GET

@@ -125,7 +125,8 @@ def test_it_allows_five_requests_per_hour_and_refuses_the_sixth(
 
     refused = ask(client, "beheerder@example.nl", django_capture_on_commit_callbacks)
 
-    assert str(TOO_MANY_REQUESTS) in refused.content.decode()
+    assert TOO_MANY_REQUESTS % {"limit": REQUEST_LIMIT} in refused.content.decode()
+    assert f"maximaal {REQUEST_LIMIT} keer per uur" in refused.content.decode()
     assert len(mail.outbox) == REQUEST_LIMIT
 
 

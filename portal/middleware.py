@@ -6,11 +6,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
-from .selectors import CustomerNotChosen
+from .selectors import CustomerNotChosen, VendorStaff
 
 
 class ChooseCustomerMiddleware:
-    """Sends a contact of several customers that has not chosen one yet to "Organisatie kiezen"."""
+    """Sends a contact of several customers that has not chosen one yet to "Organisatie kiezen", and
+    vendor staff without a contact from the portal's pages to the back office."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -19,6 +20,8 @@ class ChooseCustomerMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, VendorStaff):
+            return redirect("admin:index")
         if not isinstance(exception, CustomerNotChosen):
             return None
         url = reverse("portal:choose_customer")

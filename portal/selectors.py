@@ -18,11 +18,18 @@ class CustomerNotChosen(Exception):
     """The contact acts for several customers and has not chosen one yet."""
 
 
+class VendorStaff(Exception):
+    """A staff user of the vendor without a contact: their place is the back office, not the portal."""
+
+
 def contact_for(request: HttpRequest) -> Contact:
-    """The logged-in user's contact; a user without one (vendor staff) has no portal pages."""
+    """The logged-in user's contact; a user without one has no portal pages (vendor staff are sent
+    to the back office, anyone else gets 404)."""
     try:
         return request.user.contact
     except (AttributeError, Contact.DoesNotExist):
+        if getattr(request.user, "is_staff", False):
+            raise VendorStaff from None
         raise Http404("No contact for this user") from None
 
 

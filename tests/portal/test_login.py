@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,20 @@ def test_the_language_menu_works_before_logging_in(client):
     assert response.url == "/login/"
     page = client.get("/login/").content.decode()
     assert "Log in" in page or "Forgot" in page
+
+
+@pytest.mark.parametrize("page", ["/", "/licentiedata/", "/organisatie/", "/contactpersonen/"])
+def test_vendor_staff_without_a_contact_are_sent_to_the_back_office(client, page):
+    staff = UserFactory(email="support@leverancier.example", is_staff=True)
+    client.force_login(staff)
+
+    response = client.get(page)
+
+    assert response.status_code == 302
+    assert response.url == "/admin/"
+
+
+def test_a_user_without_a_contact_who_is_not_staff_gets_404(client):
+    client.force_login(UserFactory(email="los@example.nl"))
+
+    assert client.get("/").status_code == 404

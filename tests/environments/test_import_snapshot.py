@@ -1,6 +1,7 @@
 """`import_snapshot FILE...`: everything validated first, one transaction, nothing changed on bad input."""
 
 import copy
+import dataclasses
 import io
 import json
 import uuid
@@ -432,3 +433,16 @@ def test_it_reads_a_snapshot_from_standard_input(environments, monkeypatch, caps
 
     assert EnvironmentUser.objects.filter(environment__code="T12345AA").count() == 5
     assert capsys.readouterr().out.startswith("<stdin>: imported T12345AA")
+
+
+def test_a_row_the_database_refuses_is_a_clear_refusal_and_changes_nothing(imported):
+    # The parser refuses everything the constraints would; should one slip through, the database's
+    # refusal (here: a client code twice, which the parser would have caught) is still a clear one.
+    parsed = parse_snapshot(snapshot_data(), source_name="O12345AA.json")
+    twice = dataclasses.replace(parsed, clients=parsed.clients * 2)
+    before = state()
+
+    with pytest.raises(SnapshotError, match=r"^O12345AA.json: could not be stored: .*one_client_per_code"):
+        services.import_snapshots(snapshots=[twice])
+
+    assert state() == before

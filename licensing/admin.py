@@ -98,6 +98,7 @@ class LicenseRequestAdmin(admin.ModelAdmin):
         "motivation",
         "requested_by",
         "created_at",
+        "language",
         "status",
         "decided_at",
         "decided_by",

@@ -158,6 +158,11 @@ class RequestStatus(models.TextChoices):
     REJECTED = "rejected", _("Afgewezen")
 
 
+def default_language() -> str:
+    """The portal's default language (LANGUAGE_CODE, set per deployment)."""
+    return settings.LANGUAGE_CODE
+
+
 class LicenseRequest(models.Model):
     """A Licentieaanvraag: a free request to the vendor when self-service is stuck.
 
@@ -184,6 +189,13 @@ class LicenseRequest(models.Model):
         Contact, on_delete=models.SET_NULL, null=True, related_name="license_requests", verbose_name=_("door")
     )
     created_at = models.DateTimeField(_("ingediend op"), auto_now_add=True, db_index=True)
+    language = models.CharField(
+        _("taal"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=default_language,
+        help_text=_("De taal waarin de aanvraag is ingediend; het besluit wordt in die taal gemaild."),
+    )
     decided_at = models.DateTimeField(_("besloten op"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

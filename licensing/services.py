@@ -10,7 +10,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from environments.usage import Item, count_usage, is_valid_pair, usage_sql
@@ -326,7 +326,15 @@ def request_submit(
             desired_quantity=desired_quantity,
             motivation=motivation,
             requested_by=by,
+            language=_supported_language(translation.get_language()),
         )
+
+
+def _supported_language(language: str | None) -> str:
+    try:
+        return translation.get_supported_language_variant(language or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def _lock_open_request(license_request: LicenseRequest) -> LicenseRequest:
@@ -404,7 +412,9 @@ def request_send_decision_email(*, request_id: int) -> bool:
         "contact": license_request.requested_by,
         "portal_url": settings.SITE_URL.rstrip("/") + reverse("licensing:requests"),
     }
-    subject = render_to_string("licensing/email/request_decision_subject.txt", context).strip()
-    body = render_to_string("licensing/email/request_decision.txt", context)
+    # In the language the request was made in, whatever language the deciding staff member uses.
+    with translation.override(license_request.language):
+        subject = render_to_string("licensing/email/request_decision_subject.txt", context).strip()
+        body = render_to_string("licensing/email/request_decision.txt", context)
     send_mail(subject, body, None, [recipient])
     return True

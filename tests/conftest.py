@@ -1,6 +1,7 @@
 """The three personas of every view test: a Beheerder and a Medewerker of customer A, a Beheerder of B."""
 
 import pytest
+from django.utils import translation
 
 from portal.models import Role
 from tests.factories import CustomerFactory, LicenseFactory, MembershipFactory
@@ -10,6 +11,13 @@ from tests.factories import CustomerFactory, LicenseFactory, MembershipFactory
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user created; the hasher itself is Django's business.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_behind():
+    # A request activates its language for the thread; the next test starts in the default again.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from licensing.models import LicenseMutation, LicenseRequest, RequestStatus
 from licensing.services import (
@@ -241,6 +242,32 @@ class TestTheDecision:
         client.force_login(beheerder.user)
         html = client.get(LIST).content.decode()
         assert "Afgewezen" in html and "Contract loopt af" in html
+
+    def test_the_decision_is_mailed_in_the_language_the_request_was_made_in(
+        self, client, settings, beheerder, staff, line, django_capture_on_commit_callbacks
+    ):
+        client.force_login(beheerder.user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        submit(client, line=line.id, desired_quantity="30", motivation="Ten new colleagues")
+        request = LicenseRequest.objects.get()
+        assert request.language == "en"
+
+        with django_capture_on_commit_callbacks(execute=True):
+            request_reject(license_request=request, by=staff, reason="Contract ends")
+
+        [message] = mail.outbox
+        assert "rejected" in message.subject and "12345" in message.subject
+        assert "Contract ends" in message.body and "afgewezen" not in message.body
+
+    def test_a_request_made_in_dutch_is_decided_in_dutch_whatever_the_staff_member_reads(
+        self, staff, line_request, django_capture_on_commit_callbacks
+    ):
+        assert line_request.language == "nl"
+        with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+            request_approve(license_request=line_request, by=staff)
+
+        [message] = mail.outbox
+        assert "goedgekeurd" in message.subject
 
     def test_a_request_is_decided_only_once(self, staff, line_request):
         request_approve(license_request=line_request, by=staff)

@@ -31,6 +31,8 @@ class Command(BaseCommand):
                     f"Redis does not answer at {settings.REDIS_URL} ({exc}). Start Redis or set REDIS_URL."
                 ) from exc
         self.stdout.write(f"database ({connection.vendor}) ok" + (", redis ok" if settings.REDIS_URL else ""))
+        if connection.vendor == "postgresql" and not autovacuum_is_on():
+            self.stderr.write(AUTOVACUUM_OFF)
 
     def _create_postgres_database(self):
         import psycopg
@@ -45,3 +47,16 @@ class Command(BaseCommand):
         with psycopg.connect(**params, autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         self.stdout.write(f"created database {name}")
+
+
+AUTOVACUUM_OFF = (
+    "warning: autovacuum is off on this PostgreSQL server. Every nightly run rewrites each license's "
+    "counted_at and the lines that changed; without autovacuum those tables keep growing and the "
+    "recount slows down night after night. Turn it on in production (postgresql.conf: autovacuum = on)."
+)
+
+
+def autovacuum_is_on() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        return cursor.fetchone()[0] == "on"

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from environments.usage import Item, count_usage, is_valid_pair, usage_sql
+from portal.i18n import supported_language
 from portal.models import Contact, Customer, Membership, Role
 
 from .models import (
@@ -326,15 +327,8 @@ def request_submit(
             desired_quantity=desired_quantity,
             motivation=motivation,
             requested_by=by,
-            language=_supported_language(translation.get_language()),
+            language=supported_language(translation.get_language()),
         )
-
-
-def _supported_language(language: str | None) -> str:
-    try:
-        return translation.get_supported_language_variant(language or settings.LANGUAGE_CODE)
-    except LookupError:
-        return settings.LANGUAGE_CODE
 
 
 def _lock_open_request(license_request: LicenseRequest) -> LicenseRequest:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
+from .i18n import supported_language
 from .selectors import CustomerNotChosen, VendorStaff
 
 
@@ -39,12 +40,5 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        try:
-            language = (
-                translation.get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
-            )
-        except LookupError:
-            language = settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(supported_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)))
         request.LANGUAGE_CODE = translation.get_language()

@@ -4,7 +4,8 @@
 of queries: recount, usage snapshot, deviations, warnings, signals and the e-mail outbox. Rerunning
 it on unchanged data changes nothing and queues no e-mail. Runs and batches (`start_run`,
 `process_batch`) make a run resumable: a batch is marked done in the same transaction as its work,
-so a redelivered task after a crash either redoes the whole batch or nothing.
+so a redelivered task after a crash either redoes the whole batch or nothing. When the batch fails
+on one customer's data, its customers are refreshed one by one instead: that customer alone fails.
 """
 
 import hashlib
@@ -17,7 +18,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -55,6 +56,13 @@ BUILTIN_SIGNAL_NAME = "Beschikbare aantal Profit-gebruikers van de licentie is b
 BUILTIN_SIGNAL_THRESHOLD = 5
 OUTBOX_MAX_ATTEMPTS = 5
 
+# Errors of the database itself rather than of a customer's data (a dropped connection, a deadlock, a
+# failover): the whole batch is retried. Any other error (DataError, IntegrityError, ProgrammingError,
+# InternalError, a bug meeting odd data) is taken to be one customer's and isolated to it.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# One line of a failed customer's error on its batch; the log has the traceback.
+ERROR_MAX_LENGTH = 500
+
 RUN_IN_PROGRESS = _(
     "Er loopt al een vernieuwing (run %(run)s, gestart %(started)s, %(done)s van %(total)s klanten klaar). "
     "Probeer het later opnieuw of gebruik --wait om te wachten."
@@ -68,6 +76,7 @@ class BatchResult:
     deviations: int = 0
     emails: int = 0
     failed: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)  # failed customer id: its error
 
 
 def builtin_signal() -> Signal:
@@ -526,41 +535,52 @@ def run_in_progress(*, now: datetime | None = None) -> RefreshRun | None:
 
 
 def process_batch(*, batch_id: int) -> BatchResult | None:
-    """Run one batch; None if it was done already (a redelivered task). Database errors propagate, so
-    the task retries the whole batch; any other failure is isolated to the customers it concerns."""
+    """Run one batch; None if it was done already (a redelivered task).
+
+    Normally the whole batch goes in one set-based pass. If that fails on anything but a transient
+    database error, its customers are refreshed one by one, each in its own transaction, so that one
+    customer's bad data fails that customer only: the others commit, and the failed one is named on
+    the batch with its error. Transient errors propagate, so the task retries the whole batch.
+    """
     batch = RefreshBatch.objects.select_related("run").get(id=batch_id)
     if batch.done_at is not None:
         return None
     try:
         with transaction.atomic():
             result = refresh_customers(customer_ids=batch.customer_ids, run=batch.run)
-            if not _finish_batch(batch=batch, failed=[]):
+            if not _finish_batch(batch=batch, errors={}):
                 raise _AlreadyDone
         return result
     except _AlreadyDone:
         return None
-    except DatabaseError:
+    except TRANSIENT_ERRORS:
         raise
     except Exception:
-        logger.exception("refresh batch %s failed; retrying its customers one by one", batch.id)
-    # Retry each customer alone, so one customer's bad data does not hold back the others.
+        logger.exception("refresh batch %s failed; refreshing its customers one by one", batch.id)
     result = BatchResult()
     for customer_id in batch.customer_ids:
         try:
             one = refresh_customers(customer_ids=[customer_id], run=batch.run)
-        except DatabaseError:
+        except TRANSIENT_ERRORS:
             raise
-        except Exception:
+        except Exception as exc:
             logger.exception("refresh of customer id %s failed", customer_id)
             result.failed.append(customer_id)
+            result.errors[customer_id] = describe_error(exc)
             continue
         result.customers += 1
         result.opened += one.opened
         result.deviations += one.deviations
         result.emails += one.emails
     with transaction.atomic():
-        _finish_batch(batch=batch, failed=result.failed)
+        _finish_batch(batch=batch, errors=result.errors)
     return result
+
+
+def describe_error(exc: BaseException) -> str:
+    """The error as one line: its kind and the first line of its message (PostgreSQL adds context)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:ERROR_MAX_LENGTH]
 
 
 class _AlreadyDone(Exception):
@@ -571,22 +591,32 @@ def fail_batch(*, batch_id: int, error: str) -> None:
     """A batch that kept failing on database errors: every customer in it is reported as failed."""
     batch = RefreshBatch.objects.select_related("run").get(id=batch_id)
     with transaction.atomic():
-        _finish_batch(batch=batch, failed=list(batch.customer_ids), error=error)
+        _finish_batch(batch=batch, errors=dict.fromkeys(batch.customer_ids, ""), error=error[:4000])
 
 
-def _finish_batch(*, batch: RefreshBatch, failed: list[int], error: str = "") -> bool:
+def _finish_batch(*, batch: RefreshBatch, errors: dict[int, str], error: str = "") -> bool:
+    """Mark the batch done with its failed customers, `errors` {customer id: its error}; `error` is
+    the batch's own (one for all its customers). False if the batch was done already."""
     now = timezone.now()
-    failed_numbers = list(
-        Customer.objects.filter(id__in=failed).order_by("number").values_list("number", flat=True)
+    failed = list(errors)
+    number_of = dict(Customer.objects.filter(id__in=failed).values_list("id", "number"))
+    failed_numbers = sorted(number_of.values())
+    # One line per failed customer, "12345: DataError: ...", in the order of their numbers.
+    described = sorted(
+        (number_of.get(customer_id, f"id {customer_id}"), message)
+        for customer_id, message in errors.items()
+        if message
     )
     done = RefreshBatch.objects.filter(id=batch.id, done_at__isnull=True).update(
-        done_at=now, failed_customers=failed_numbers, error=error[:4000]
+        done_at=now,
+        failed_customers=failed_numbers,
+        error="\n".join([error, *(f"{number}: {message}" for number, message in described)]).strip(),
     )
     if not done:
         return False
-    if failed:
+    if number_of:  # a customer deleted since the run started has nothing left to mark
         CustomerRefresh.objects.bulk_create(
-            [CustomerRefresh(customer_id=i, failed_at=now, run=batch.run) for i in failed],
+            [CustomerRefresh(customer_id=i, failed_at=now, run=batch.run) for i in number_of],
             update_conflicts=True,
             unique_fields=["customer"],
             update_fields=["failed_at", "run"],

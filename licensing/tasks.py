@@ -3,7 +3,6 @@
 from smtplib import SMTPException
 
 from celery import group, shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import nightly, services
@@ -36,8 +35,9 @@ def send_license_analysis(contact_id: int, customer_id: int) -> bool:
 
 # --- The nightly job: a dispatcher fans batches of customer ids out over the workers. ---
 
-# Database errors (a dropped connection, a deadlock, a failover) are worth retrying with backoff.
-NIGHTLY_RETRY_ERRORS = (OperationalError, InterfaceError)
+# Database errors (a dropped connection, a deadlock, a failover) are worth retrying with backoff. Any
+# other error is one customer's: process_batch isolates it to that customer and finishes the batch.
+NIGHTLY_RETRY_ERRORS = nightly.TRANSIENT_ERRORS
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -68,7 +68,8 @@ def dispatch_run(run_id: int, *, queue: str | None = None) -> None:
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5, ignore_result=True)
 def refresh_license_batch(self, batch_id: int) -> None:
-    """One batch of a run; retried with exponential backoff on database errors, then reported failed."""
+    """One batch of a run; retried with exponential backoff on transient database errors, then reported
+    failed. A customer whose data fails is reported failed on its own; the rest of the batch is done."""
     try:
         nightly.process_batch(batch_id=batch_id)
     except NIGHTLY_RETRY_ERRORS as exc:

@@ -3,12 +3,14 @@
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from licensing.models import LicenseMutation, LicenseRequest, RequestStatus
 from licensing.services import (
+    NOT_BEHEERDER,
     REJECTION_NEEDS_REASON,
     REQUEST_ALREADY_DECIDED,
     REQUEST_NEEDS_QUANTITY,
@@ -18,7 +20,8 @@ from licensing.services import (
     request_reject,
     request_submit,
 )
-from tests.factories import LicenseLineFactory, UserFactory
+from portal.models import Role
+from tests.factories import LicenseLineFactory, MembershipFactory, UserFactory
 
 LIST = reverse("licensing:requests")
 NEW = reverse("licensing:request_new")
@@ -179,6 +182,44 @@ class TestANewRequest:
         client.force_login(beheerder.user)
         assert client.put(NEW).status_code == 405
         assert client.delete(NEW).status_code == 405
+
+
+class TestTheSubmitService:
+    """The service holds the Beheerder rule itself: the view's 403 is not the only thing in the way."""
+
+    def test_a_beheerder_submits_a_request(self, beheerder, customer_a, line):
+        request = request_submit(
+            customer=customer_a, by=beheerder, line=line, desired_quantity=30, motivation="x"
+        )
+        assert (request.customer, request.line, request.requested_by) == (customer_a, line, beheerder)
+        assert LicenseRequest.objects.get() == request
+
+    @pytest.mark.parametrize("role", [Role.INCIDENTENBEHEER, Role.NONE])
+    def test_it_refuses_a_contact_without_the_beheerder_role_called_directly(self, customer_a, line, role):
+        contact = MembershipFactory(customer=customer_a, role=role).contact
+        with pytest.raises(PermissionDenied) as refused:
+            request_submit(customer=customer_a, by=contact, line=line, desired_quantity=30, motivation="x")
+        assert str(refused.value) == str(NOT_BEHEERDER)
+        with pytest.raises(PermissionDenied):
+            request_submit(customer=customer_a, by=contact, subject="Flex", motivation="x")
+        assert not LicenseRequest.objects.exists()
+
+    def test_it_refuses_the_medewerker_persona(self, medewerker, customer_a, line):
+        with pytest.raises(PermissionDenied, match=str(NOT_BEHEERDER)):
+            request_submit(customer=customer_a, by=medewerker, line=line, desired_quantity=30, motivation="x")
+        assert not LicenseRequest.objects.exists()
+
+    def test_it_refuses_a_beheerder_of_another_customer(self, other_beheerder, customer_a):
+        with pytest.raises(PermissionDenied, match=str(NOT_BEHEERDER)):
+            request_submit(customer=customer_a, by=other_beheerder, subject="Flex", motivation="x")
+        assert not LicenseRequest.objects.exists()
+
+    def test_it_refuses_a_line_of_another_customer(self, other_beheerder, customer_b, line):
+        with pytest.raises(PermissionDenied):
+            request_submit(
+                customer=customer_b, by=other_beheerder, line=line, desired_quantity=30, motivation="x"
+            )
+        assert not LicenseRequest.objects.exists()
 
 
 class TestTheDecision:

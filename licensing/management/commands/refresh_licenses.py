@@ -47,8 +47,9 @@ class Command(BaseCommand):
             try:
                 result = nightly.process_batch(batch_id=batch.id)
             except DatabaseError as exc:
-                # Nothing of the batch was kept (one transaction); its customers are reported failed and
-                # the run still finishes, so the next run is not refused as "in progress".
+                # Only a transient error gets here (process_batch fails a customer's own error for that
+                # customer alone). Nothing of the batch was kept (one transaction); its customers are
+                # reported failed and the run still finishes, so the next run is not refused.
                 self.stderr.write("")
                 self.stderr.write(f"batch {batch.id} failed: {exc}")
                 nightly.fail_batch(batch_id=batch.id, error=repr(exc))
@@ -61,6 +62,7 @@ class Command(BaseCommand):
                 deviations += result.deviations
                 emails += result.emails
                 failed += result.failed
+                self._report_failed(result.errors)
             self._progress(done, total, started)
         self.stderr.write("")
         self.stdout.write(
@@ -71,7 +73,18 @@ class Command(BaseCommand):
             numbers = (
                 Customer.objects.filter(id__in=failed).order_by("number").values_list("number", flat=True)
             )
-            raise CommandError(f"refresh failed for customers: {', '.join(numbers)} (see the log)")
+            raise CommandError(
+                f"refresh failed for customers: {', '.join(numbers)} (their errors above and on the run)"
+            )
+
+    def _report_failed(self, errors: dict[int, str]) -> None:
+        """Name each customer that failed on its own, with its error, as soon as its batch is done."""
+        if not errors:
+            return
+        numbers = dict(Customer.objects.filter(id__in=errors).values_list("id", "number"))
+        self.stderr.write("")
+        for customer_id, error in sorted(errors.items(), key=lambda item: numbers.get(item[0], "")):
+            self.stderr.write(f"customer {numbers.get(customer_id, f'id {customer_id}')} failed: {error}")
 
     def _wait_for_other_run(self, wait: int) -> None:
         deadline = time.monotonic() + wait

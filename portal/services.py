@@ -12,6 +12,7 @@ active but sees nothing, and the login says why (portal.forms.LoginForm).
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -34,6 +35,10 @@ DEACTIVATED_ACCOUNT = _(
     "Het account van %(email)s is door de leverancier uitgeschakeld; een uitnodiging schakelt het niet "
     "weer in. Moet deze persoon weer toegang krijgen, neem dan contact op met de leverancier."
 )
+
+
+# Who makes a change: a Beheerder in the portal, or a vendor staff user in the back office.
+Actor = Contact | AbstractBaseUser
 
 
 class ContactError(Exception):
@@ -77,16 +82,29 @@ def invite_contact(*, customer: Customer, name: str, email: str, role: str, by: 
         if not user.is_active:
             raise ContactError(DEACTIVATED_ACCOUNT % {"email": username})
         contact, _created = Contact.objects.get_or_create(user=user, defaults={"name": name.strip()})
-        try:
-            with transaction.atomic():
-                membership = Membership.objects.create(contact=contact, customer=customer, role=role)
-        except IntegrityError:
-            raise ContactError(ALREADY_CONTACT % {"email": username}) from None
+        membership = add_membership(contact=contact, customer=customer, role=role, by=by)
         transaction.on_commit(lambda: send_invitation.delay(membership_id=membership.pk, invited_by_id=by.pk))
     return Invitation(membership=membership, new_account=new_account)
 
 
-def change_role(*, membership: Membership, role: str, by: Contact) -> Membership:
+def add_membership(*, contact: Contact, customer: Customer, role: str, by: Actor) -> Membership:
+    """Make an existing contact a contact of the customer too (the invitation and the back office).
+
+    Refused: a contact that already is one of the customer, or whose account is a vendor account.
+    """
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}")
+    user = contact.user
+    if user.is_staff or user.is_superuser:
+        raise ContactError(VENDOR_ACCOUNT % {"email": user.email or user.get_username()})
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(contact=contact, customer=customer, role=role)
+    except IntegrityError:
+        raise ContactError(ALREADY_CONTACT % {"email": user.email}) from None
+
+
+def change_role(*, membership: Membership, role: str, by: Actor) -> Membership:
     """Give the contact another role for this customer; the last Beheerder keeps the role."""
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}")
@@ -101,7 +119,7 @@ def change_role(*, membership: Membership, role: str, by: Contact) -> Membership
     return current
 
 
-def remove_contact(*, membership: Membership, by: Contact) -> None:
+def remove_contact(*, membership: Membership, by: Actor) -> None:
     """Take the contact away from this customer; the last Beheerder stays.
 
     The account stays active: a contact without customers sees nothing and cannot log in (the
@@ -114,6 +132,25 @@ def remove_contact(*, membership: Membership, by: Contact) -> None:
         if current.is_beheerder:
             _refuse_last_beheerder(current)
         current.delete()
+
+
+def delete_contact(*, contact: Contact, by: Actor) -> None:
+    """Delete a contact (back office): each of its memberships goes as `remove_contact` would, so a
+    contact that is some customer's last Beheerder stays, and nothing is deleted."""
+    with transaction.atomic():
+        # One customer after the other in id order: the lock order of every change here.
+        for membership in contact.memberships.order_by("customer_id", "pk"):
+            remove_contact(membership=membership, by=by)
+        contact.delete()
+
+
+def delete_user(*, user: AbstractBaseUser, by: Actor) -> None:
+    """Delete an account (back office); one that is a contact goes as `delete_contact` would."""
+    with transaction.atomic():
+        contact = Contact.objects.filter(user=user).first()
+        if contact is not None:
+            delete_contact(contact=contact, by=by)
+        user.delete()
 
 
 def _lock_for_change(membership: Membership) -> Membership:

@@ -196,6 +196,23 @@ def recount_customer(*, customer: Customer) -> RecountResult:
     return recount_customers(customer_ids=[customer.id])
 
 
+def lock_license_lines(*, customer_id: int) -> dict[tuple[str, str], LicenseLine]:
+    """Lock the customer's license, then all its lines in id order, for a change whose effect on in
+    use must be counted fresh under the lock (unblocking a user); {(item, scope): line}.
+
+    The license first, as the nightly job and the recount lock it, so this never deadlocks with
+    them; a mutation (`line_change_quantity`) locks one of these lines only and so either waits for
+    the holder or is waited for, and then counts what the other committed.
+    """
+    list(License.objects.select_for_update().filter(customer_id=customer_id).values_list("pk", flat=True))
+    lines = (
+        LicenseLine.objects.select_for_update(of=("self",))
+        .filter(license__customer_id=customer_id)
+        .order_by("pk")
+    )
+    return {(line.item, line.scope): line for line in lines}
+
+
 def fresh_in_use(*, line: LicenseLine) -> int:
     """The in-use count of one line computed now from the environments' data."""
     usage = count_usage([line.license.customer_id])

@@ -99,3 +99,19 @@ def test_it_refuses_a_post_without_csrf_token(beheerder, medewerker):
 
     assert response.status_code == 403
     assert medewerker.memberships.exists()
+
+
+def test_a_beheerder_leaving_one_of_two_customers_stays_logged_in(client, beheerder, medewerker, customer_b):
+    medewerker.memberships.update(role=Role.BEHEERDER)
+    MembershipFactory(contact=beheerder, customer=customer_b)
+    client.force_login(beheerder.user)
+    client.post(
+        "/organisatie/", {"customer": beheerder.memberships.get(customer__number="12345").customer_id}
+    )
+
+    response = client.post(_url(beheerder.memberships.get(customer__number="12345")))
+
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert client.get("/").status_code == 200  # its other customer
+    assert [m.customer for m in beheerder.memberships.all()] == [customer_b]

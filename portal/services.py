@@ -81,6 +81,10 @@ def invite_contact(*, customer: Customer, name: str, email: str, role: str, by: 
         )
         if not user.is_active:
             raise ContactError(DEACTIVATED_ACCOUNT % {"email": username})
+        if not user.email:
+            # An account made in the back office with a username only: the invitation needs an address.
+            user.email = username
+            user.save(update_fields=["email"])
         contact, _created = Contact.objects.get_or_create(user=user, defaults={"name": name.strip()})
         membership = add_membership(contact=contact, customer=customer, role=role, by=by)
         transaction.on_commit(lambda: send_invitation.delay(membership_id=membership.pk, invited_by_id=by.pk))

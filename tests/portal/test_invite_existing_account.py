@@ -142,6 +142,20 @@ def test_an_existing_user_without_a_contact_becomes_one_and_keeps_its_password(
     assert "wachtwoord-instellen" not in mail.outbox[0].body
 
 
+def test_an_account_made_in_the_back_office_without_an_address_gets_the_invitation(
+    client, beheerder, django_capture_on_commit_callbacks
+):
+    user = UserFactory(username="kaal@example.nl", email="")
+    client.force_login(beheerder.user)
+
+    _invite(client, "kaal@example.nl", django_capture_on_commit_callbacks)
+
+    user.refresh_from_db()
+    assert user.email == "kaal@example.nl"
+    assert mail.outbox[0].to == ["kaal@example.nl"]
+    assert Client().login(username="kaal@example.nl", password=PASSWORD)
+
+
 def test_an_existing_account_that_never_set_a_password_gets_the_link_to_set_one(
     client, beheerder, customer_b, django_capture_on_commit_callbacks
 ):

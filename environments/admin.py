@@ -14,7 +14,11 @@ class EnvironmentAdmin(admin.ModelAdmin):
 
 
 class EnvironmentDataAdmin(admin.ModelAdmin):
-    """Environment data only ever changes through a snapshot import, so the back office reads it."""
+    """Environment data only ever changes through a snapshot import, so the back office reads it.
+
+    The one exception, blocking and unblocking a user, are actions that licensing/admin.py adds to
+    the user admin: they go through Onderhoud gebruikers' service, which knows the license.
+    """
 
     list_select_related = ["environment__customer"]
     list_per_page = 50

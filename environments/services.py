@@ -235,7 +235,9 @@ def users_set_blocked(
     """Block or unblock one user (identity) in the customer's active environments, or in one of them.
 
     Returns the codes of the environments where it changed, in code order. The next snapshot of an
-    environment replaces this again: the environment's own data stays the truth.
+    environment replaces this again: the environment's own data stays the truth. The license is not
+    this app's business: call it through licensing.maintenance, which refuses an unblock that would
+    take a line above its maximum.
     """
     with transaction.atomic():
         users = EnvironmentUser.objects.select_for_update(of=("self",)).filter(

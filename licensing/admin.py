@@ -4,7 +4,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from environments.admin import EnvironmentUserAdmin as EnvironmentUserReadOnlyAdmin
+from environments.models import EnvironmentUser
+from portal.admin import ServiceAdmin
+
+from . import maintenance, services
 from .models import (
     License,
     LicenseLine,
@@ -19,15 +23,60 @@ from .models import (
 )
 
 
+class LicenseLineForm(forms.ModelForm):
+    """A line's maximum, checked by the entitlement service's own rules before anything is written.
+
+    Item and scope of an existing line stay what they are: another item is another line.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("license", "item", "scope"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
+    def clean_maximum(self):
+        maximum = self.cleaned_data["maximum"]
+        # In the License admin's inline the license is the parent, already set on the instance.
+        license = self.cleaned_data.get("license") or (
+            self.instance.license if self.instance.license_id else None
+        )
+        item = self.cleaned_data.get("item") or self.instance.item
+        if license is not None and item:
+            try:
+                services.check_entitlement(license=license, item=item, quantity=maximum)
+            except services.LicenseError as refusal:
+                raise forms.ValidationError(refusal.message) from None
+        return maximum
+
+
+def _set_maximum(request, line: LicenseLine) -> LicenseLine:
+    """Write the form's maximum of `line` through the entitlement service (source "backoffice")."""
+    mutation = services.line_set_maximum(
+        customer=line.license.customer,
+        item=line.item,
+        scope=line.scope,
+        quantity=line.maximum,
+        by=request.user,
+    )
+    return mutation.line
+
+
 class LicenseLineInline(admin.TabularInline):
     model = LicenseLine
+    form = LicenseLineForm
     extra = 0
     fields = ["item", "scope", "maximum", "portal", "in_use"]
-    readonly_fields = ["in_use"]
+    # The portal number follows the maximum at the nightly run (DESIGN.md); a line is never deleted
+    # here: a maximum of 0 is the entitlement's way to say "none".
+    readonly_fields = ["portal", "in_use"]
+    can_delete = False
 
 
 @admin.register(License)
-class LicenseAdmin(admin.ModelAdmin):
+class LicenseAdmin(ServiceAdmin):
+    refusals = (services.LicenseError,)
     list_display = ["customer", "edition", "flex", "counted_at"]
     list_filter = ["edition", "flex"]
     list_select_related = ["customer"]
@@ -36,15 +85,37 @@ class LicenseAdmin(admin.ModelAdmin):
     readonly_fields = ["counted_at"]
     inlines = [LicenseLineInline]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not LicenseLine:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        changed = [line for line, fields in formset.changed_objects if "maximum" in fields]
+        for line in [*formset.new_objects, *changed]:
+            _set_maximum(request, line)
+
 
 @admin.register(LicenseLine)
-class LicenseLineAdmin(admin.ModelAdmin):
+class LicenseLineAdmin(ServiceAdmin):
+    refusals = (services.LicenseError,)
+    form = LicenseLineForm
     list_display = ["license", "item", "scope", "maximum", "portal", "in_use"]
     list_filter = ["item", "scope", "license__edition"]
     list_select_related = ["license__customer"]
     search_fields = ["=license__customer__number", "license__customer__name"]
-    readonly_fields = ["in_use"]
+    fields = ["license", "item", "scope", "maximum", "portal", "in_use"]
+    readonly_fields = ["portal", "in_use"]
     autocomplete_fields = ["license"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change and "maximum" not in form.changed_data:
+            return
+        saved = _set_maximum(request, obj)
+        # The admin goes on with the object of its form (log entry, redirect): make it the saved one.
+        obj.pk = saved.pk
+        obj._state.adding = False
 
 
 @admin.register(LicenseMutation)
@@ -59,10 +130,11 @@ class LicenseMutationAdmin(admin.ModelAdmin):
         "old_portal",
         "new_quantity",
         "by",
+        "user",
         "source",
     ]
     list_filter = ["source", "acknowledged_deviation"]
-    list_select_related = ["customer", "line__license__customer"]
+    list_select_related = ["customer", "line__license__customer", "user"]
     search_fields = ["=customer__number", "by"]
     date_hierarchy = "created_at"
 
@@ -258,3 +330,47 @@ class UserBlockChangeAdmin(ReadOnlyAdmin):
     list_select_related = ["customer"]
     search_fields = ["=customer__number", "user_code", "by"]
     date_hierarchy = "created_at"
+
+
+# Blocking and unblocking belong to "Onderhoud gebruikers" (licensing.maintenance), which the
+# environments app may not import: its read-only user admin gets the two actions here.
+admin.site.unregister(EnvironmentUser)
+
+
+@admin.register(EnvironmentUser)
+class EnvironmentUserAdmin(EnvironmentUserReadOnlyAdmin):
+    """Environment users, read-only, with block and unblock through the same service and refusals
+    as the portal (an unblock that would take a line above its maximum is refused)."""
+
+    actions = ["block_users", "unblock_users"]
+
+    def has_block_permission(self, request) -> bool:
+        return request.user.is_staff and request.user.has_perm("licensing.add_userblockchange")
+
+    def _set_blocked(self, request, queryset, *, blocked: bool) -> None:
+        for user in queryset.select_related("environment__customer").order_by("environment__code", "code"):
+            try:
+                change = maintenance.user_set_blocked_by_staff(
+                    customer=user.environment.customer,
+                    by=request.user,
+                    identity_id=user.identity_id,
+                    user_code=user.code,
+                    blocked=blocked,
+                    environment_id=user.environment_id,
+                )
+            except maintenance.WouldExceedLicense as refusal:
+                self.message_user(request, f"{user.environment.code}: {refusal.message}", messages.ERROR)
+            except maintenance.NothingChanged as refusal:
+                self.message_user(request, f"{user.environment.code}: {refusal.message}", messages.INFO)
+            else:
+                self.message_user(request, maintenance.changed_message(change), messages.SUCCESS)
+
+    @admin.action(description=_("Geselecteerde gebruikers blokkeren in hun omgeving"), permissions=["block"])
+    def block_users(self, request, queryset):
+        self._set_blocked(request, queryset, blocked=True)
+
+    @admin.action(
+        description=_("Geselecteerde gebruikers deblokkeren in hun omgeving"), permissions=["block"]
+    )
+    def unblock_users(self, request, queryset):
+        self._set_blocked(request, queryset, blocked=False)

@@ -120,6 +120,16 @@ class LicenseMutation(models.Model):
     line = models.ForeignKey(LicenseLine, on_delete=models.PROTECT, related_name="mutations")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="license_mutations")
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The vendor staff user of a back-office change (the admin, an approved request); `by` keeps the
+    # name should the account be deleted.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("medewerker leverancier"),
+    )
     by = models.CharField(
         _("door"), max_length=254, help_text=_("E-mailadres of systeemnaam van wie het deed.")
     )

@@ -196,6 +196,23 @@ def recount_customer(*, customer: Customer) -> RecountResult:
     return recount_customers(customer_ids=[customer.id])
 
 
+def lock_license_lines(*, customer_id: int) -> dict[tuple[str, str], LicenseLine]:
+    """Lock the customer's license, then all its lines in id order, for a change whose effect on in
+    use must be counted fresh under the lock (unblocking a user); {(item, scope): line}.
+
+    The license first, as the nightly job and the recount lock it, so this never deadlocks with
+    them; a mutation (`line_change_quantity`) locks one of these lines only and so either waits for
+    the holder or is waited for, and then counts what the other committed.
+    """
+    list(License.objects.select_for_update().filter(customer_id=customer_id).values_list("pk", flat=True))
+    lines = (
+        LicenseLine.objects.select_for_update(of=("self",))
+        .filter(license__customer_id=customer_id)
+        .order_by("pk")
+    )
+    return {(line.item, line.scope): line for line in lines}
+
+
 def fresh_in_use(*, line: LicenseLine) -> int:
     """The in-use count of one line computed now from the environments' data."""
     usage = count_usage([line.license.customer_id])
@@ -258,11 +275,20 @@ def line_change_quantity(
     return mutation
 
 
-def _set_maximum(*, line: LicenseLine, quantity: int, by: str, source: str) -> LicenseMutation:
+def check_entitlement(*, license: License, item: str, quantity: int) -> None:
+    """Raise LicenseError when `quantity` may not be the maximum of `item` on this license (range,
+    the Small Business cap): for forms that show the refusal before anything is written."""
+    _check_quantity(license=license, item=item, quantity=quantity)
+
+
+def _set_maximum(
+    *, line: LicenseLine, quantity: int, by: str, source: str, user: AbstractBaseUser | None = None
+) -> LicenseMutation:
     """Change the entitlement of a line locked by the caller; the portal number is left to the nightly run."""
     mutation = LicenseMutation.objects.create(
         line=line,
         customer_id=line.license.customer_id,
+        user=user,
         by=by,
         old_maximum=line.maximum,
         old_portal=line.portal,
@@ -275,8 +301,19 @@ def _set_maximum(*, line: LicenseLine, quantity: int, by: str, source: str) -> L
     return mutation
 
 
-def line_set_maximum(*, customer: Customer, item: str, scope: str, quantity: int, by: str) -> LicenseMutation:
-    """A back-office change of the entitlement only; the portal number follows at the nightly run."""
+def line_set_maximum(
+    *,
+    customer: Customer,
+    item: str,
+    scope: str,
+    quantity: int,
+    by: str | AbstractBaseUser,
+) -> LicenseMutation:
+    """A back-office change of the entitlement only; the portal number follows at the nightly run.
+
+    `by` is a system name (a command, billing) or the vendor staff user, who is recorded on the
+    mutation. Creates the line when the license has none for this item and scope yet.
+    """
     if not is_valid_pair(item, scope):
         raise LicenseError(
             _("Onbekende combinatie van onderdeel %(item)s en bereik %(scope)s.")
@@ -285,13 +322,20 @@ def line_set_maximum(*, customer: Customer, item: str, scope: str, quantity: int
                 "scope": scope,
             }
         )
+    user = None if isinstance(by, str) else by
     with transaction.atomic():
         license, _created = License.objects.get_or_create(customer=customer)
         _check_quantity(license=license, item=item, quantity=quantity)
         line, _created = LicenseLine.objects.select_for_update().get_or_create(
             license=license, item=item, scope=scope
         )
-        return _set_maximum(line=line, quantity=quantity, by=by, source=MutationSource.BACKOFFICE)
+        return _set_maximum(
+            line=line,
+            quantity=quantity,
+            by=by if user is None else user.get_username(),
+            source=MutationSource.BACKOFFICE,
+            user=user,
+        )
 
 
 def request_submit(
@@ -356,6 +400,7 @@ def request_approve(*, license_request: LicenseRequest, by: AbstractBaseUser) ->
                 quantity=license_request.desired_quantity,
                 by=by.get_username(),
                 source=MutationSource.REQUEST,
+                user=by,
             )
         license_request.status = RequestStatus.APPROVED
         license_request.decided_at = timezone.now()

@@ -1,9 +1,17 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .accounts import username_for
+from .models import Contact, Role
+from .selectors import memberships_of
+
+NO_CUSTOMER = _(
+    "Uw account is (nog) geen contactpersoon van een klant. Vraag een Beheerder van uw organisatie om "
+    "u uit te nodigen."
+)
 
 # "No role" travels as this value: an empty choice would be indistinguishable from a missing field.
 NO_ROLE = "geen"
@@ -21,18 +29,40 @@ class LoginForm(auth_forms.AuthenticationForm):
     error_messages = {
         **auth_forms.AuthenticationForm.error_messages,
         "invalid_login": _("Dit e-mailadres en wachtwoord horen niet bij elkaar. Let op hoofdletters."),
+        "no_customer": NO_CUSTOMER,
     }
 
     def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+        email = self.cleaned_data["username"]
+        try:
+            return username_for(email)
+        except ValidationError:
+            # No account can have this username: the usual "do not belong together" answer follows.
+            return email
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        # A contact removed from its last customer keeps its account (so it can be invited again),
+        # but has nothing to see; vendor staff without a contact go on to the back office.
+        try:
+            contact = user.contact
+        except Contact.DoesNotExist:
+            return
+        if not memberships_of(contact).exists():
+            raise forms.ValidationError(self.error_messages["no_customer"], code="no_customer")
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
     """Also sends a link to an invited contact that never set a password (and lost the invitation)."""
 
     def get_users(self, email):
+        try:
+            username = username_for(email)
+        except ValidationError:
+            return []
+        # The link goes to the address stored on the account, never to the one typed here.
         return get_user_model()._default_manager.filter(
-            email__iexact=email, is_active=True, contact__isnull=False
+            username=username, is_active=True, contact__isnull=False
         )
 
 
@@ -46,6 +76,9 @@ class InviteForm(forms.Form):
         initial=Role.MEDEWERKER,
         coerce=lambda value: "" if value == NO_ROLE else value,
     )
+
+    def clean_email(self) -> str:
+        return username_for(self.cleaned_data["email"])
 
 
 class RoleForm(forms.Form):

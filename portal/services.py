@@ -3,13 +3,23 @@
 A customer always keeps at least one Beheerder. Every change that could take away a Beheerder
 locks the customer's Beheerder memberships first, so two Beheerders demoting each other at the
 same moment cannot both succeed.
+
+Whether an account may log in at all (`is_active`, `is_staff`, `is_superuser`) is the vendor's
+decision in the back office; nothing here ever changes it. A contact without customers stays
+active but sees nothing, and the login says why (portal.forms.LoginForm).
 """
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .accounts import UNUSABLE_ADDRESS, username_for
 from .models import Contact, Customer, Membership, Role
 from .tasks import send_invitation
 
@@ -18,6 +28,17 @@ LAST_BEHEERDER = _(
 )
 ALREADY_CONTACT = _("%(email)s is al contactpersoon van deze klant.")
 CONTACT_GONE = _("Deze contactpersoon hoort niet (meer) bij deze klant.")
+VENDOR_ACCOUNT = _(
+    "%(email)s is een account van de leverancier en kan geen contactpersoon van een klant worden."
+)
+DEACTIVATED_ACCOUNT = _(
+    "Het account van %(email)s is door de leverancier uitgeschakeld; een uitnodiging schakelt het niet "
+    "weer in. Moet deze persoon weer toegang krijgen, neem dan contact op met de leverancier."
+)
+
+
+# Who makes a change: a Beheerder in the portal, or a vendor staff user in the back office.
+Actor = Contact | AbstractBaseUser
 
 
 class ContactError(Exception):
@@ -28,31 +49,66 @@ class ContactError(Exception):
         self.message = message
 
 
-def invite_contact(*, customer: Customer, name: str, email: str, role: str, by: Contact) -> Membership:
+@dataclass(frozen=True)
+class Invitation:
+    membership: Membership
+    # False: the address already had an account; it keeps its password and only gains a membership.
+    new_account: bool
+
+
+def invite_contact(*, customer: Customer, name: str, email: str, role: str, by: Contact) -> Invitation:
     """Make the person with this e-mail address a contact of the customer and e-mail an invitation.
 
-    A new person gets a user without a password; the invitation carries a link to set one.
-    Someone who is already a contact of another customer gets a membership of this one too.
+    A new person gets a user without a password; the invitation carries a link to set one. An
+    address that already has an account gets a membership only: its password, `is_active`,
+    `is_staff` and `is_superuser` stay as they are, and the e-mail says to log in as before.
+    Refused (ContactError): an address that cannot be a username, an account of the vendor's
+    staff, an account the vendor switched off, someone who already is a contact of the customer.
     """
-    email = email.strip().lower()
+    try:
+        username = username_for(email)
+    except ValidationError:
+        raise ContactError(UNUSABLE_ADDRESS) from None
+    user_model = get_user_model()
     with transaction.atomic():
-        user, _created = get_user_model().objects.get_or_create(
-            username=email, defaults={"email": email, "password": make_password(None)}
+        vendor = user_model.objects.filter(
+            Q(username=username) | Q(email__iexact=username), Q(is_staff=True) | Q(is_superuser=True)
+        )
+        if vendor.exists():
+            raise ContactError(VENDOR_ACCOUNT % {"email": username})
+        user, new_account = user_model.objects.get_or_create(
+            username=username, defaults={"email": username, "password": make_password(None)}
         )
         if not user.is_active:
-            user.is_active = True
-            user.save(update_fields=["is_active"])
+            raise ContactError(DEACTIVATED_ACCOUNT % {"email": username})
+        if not user.email:
+            # An account made in the back office with a username only: the invitation needs an address.
+            user.email = username
+            user.save(update_fields=["email"])
         contact, _created = Contact.objects.get_or_create(user=user, defaults={"name": name.strip()})
-        try:
-            with transaction.atomic():
-                membership = Membership.objects.create(contact=contact, customer=customer, role=role)
-        except IntegrityError:
-            raise ContactError(ALREADY_CONTACT % {"email": email}) from None
+        membership = add_membership(contact=contact, customer=customer, role=role, by=by)
         transaction.on_commit(lambda: send_invitation.delay(membership_id=membership.pk, invited_by_id=by.pk))
-    return membership
+    return Invitation(membership=membership, new_account=new_account)
 
 
-def change_role(*, membership: Membership, role: str, by: Contact) -> Membership:
+def add_membership(*, contact: Contact, customer: Customer, role: str, by: Actor) -> Membership:
+    """Make an existing contact a contact of the customer too (the invitation and the back office).
+
+    Refused: a contact that already is one of the customer, or whose account is a vendor account.
+    """
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}")
+    user = contact.user
+    if user.is_staff or user.is_superuser:
+        raise ContactError(VENDOR_ACCOUNT % {"email": user.email or user.get_username()})
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(contact=contact, customer=customer, role=role)
+    except IntegrityError:
+        raise ContactError(ALREADY_CONTACT % {"email": user.email}) from None
+
+
+def change_role(*, membership: Membership, role: str, by: Actor) -> Membership:
     """Give the contact another role for this customer; the last Beheerder keeps the role."""
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}")
@@ -67,17 +123,38 @@ def change_role(*, membership: Membership, role: str, by: Contact) -> Membership
     return current
 
 
-def remove_contact(*, membership: Membership, by: Contact) -> None:
-    """Take the contact away from this customer; a contact left without customers cannot log in."""
+def remove_contact(*, membership: Membership, by: Actor) -> None:
+    """Take the contact away from this customer; the last Beheerder stays.
+
+    The account stays active: a contact without customers sees nothing and cannot log in (the
+    login form says why), and a Beheerder can invite it again later. Deactivating it here would
+    make "deactivated" ambiguous between "removed by a customer" and "switched off by the vendor",
+    and an invitation must never undo the vendor's decision.
+    """
     with transaction.atomic():
         current = _lock_for_change(membership)
         if current.is_beheerder:
             _refuse_last_beheerder(current)
         current.delete()
-        user = current.contact.user
-        if not user.is_staff and not Membership.objects.filter(contact_id=current.contact_id).exists():
-            user.is_active = False
-            user.save(update_fields=["is_active"])
+
+
+def delete_contact(*, contact: Contact, by: Actor) -> None:
+    """Delete a contact (back office): each of its memberships goes as `remove_contact` would, so a
+    contact that is some customer's last Beheerder stays, and nothing is deleted."""
+    with transaction.atomic():
+        # One customer after the other in id order: the lock order of every change here.
+        for membership in contact.memberships.order_by("customer_id", "pk"):
+            remove_contact(membership=membership, by=by)
+        contact.delete()
+
+
+def delete_user(*, user: AbstractBaseUser, by: Actor) -> None:
+    """Delete an account (back office); one that is a contact goes as `delete_contact` would."""
+    with transaction.atomic():
+        contact = Contact.objects.filter(user=user).first()
+        if contact is not None:
+            delete_contact(contact=contact, by=by)
+        user.delete()
 
 
 def _lock_for_change(membership: Membership) -> Membership:

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +12,13 @@ from .dashboard import dashboard_for
 from .forms import ROLE_CHOICES, InviteForm, RoleForm
 
 INVALID_ROLE = gettext_lazy("Kies een geldige rol.")
+INVITED_NEW = gettext_lazy(
+    "%(email)s is uitgenodigd; er is een e-mail verstuurd met een link om een wachtwoord in te stellen."
+)
+INVITED_EXISTING = gettext_lazy(
+    "%(email)s had al een account en is nu ook contactpersoon van deze klant; er is een e-mail "
+    "verstuurd. Het account en zijn wachtwoord zijn niet gewijzigd."
+)
 
 
 @require_safe
@@ -50,10 +58,8 @@ def invite_contact(request: HttpRequest) -> HttpResponse:
         except services.ContactError as error:
             form.add_error("email", error.message)
         else:
-            messages.success(
-                request,
-                _("%(email)s is uitgenodigd; er is een e-mail verstuurd.") % {"email": invited.contact.email},
-            )
+            template = INVITED_NEW if invited.new_account else INVITED_EXISTING
+            messages.success(request, template % {"email": invited.membership.contact.email})
             return redirect("portal:contacts")
     return _render_contacts(request, membership, form, status=400)
 
@@ -93,8 +99,13 @@ def remove_contact(request: HttpRequest, membership_id: int) -> HttpResponse:
         _("%(name)s is geen contactpersoon van %(customer)s meer.")
         % {"name": target.contact.name, "customer": target.customer},
     )
-    # Someone who removed itself has no contacts page of this customer any more.
-    return redirect("dashboard" if target.contact_id == request.user.contact.pk else "portal:contacts")
+    if target.contact_id != request.user.contact.pk:
+        return redirect("portal:contacts")
+    # Someone who removed itself has no contacts page of this customer any more, and without any
+    # customer left nothing to see at all: it is logged out (and the login says why if it returns).
+    if not selectors.memberships_of(request.user.contact).exists():
+        logout(request)
+    return redirect("dashboard")
 
 
 def _render_contacts(request, membership, invite_form, status=200) -> HttpResponse:

@@ -22,6 +22,7 @@ from licensing.cleanup import Reason, cleanup_advice
 from licensing.maintenance import (
     SNAPSHOT_STAYS_TRUTH,
     NothingChanged,
+    WouldExceedLicense,
     changed_message,
     user_block_history,
     user_set_blocked,
@@ -142,6 +143,8 @@ def _set_blocked(request, membership, identity_id, *, blocked: bool):
             blocked=blocked,
             environment_id=environment_id,
         )
+    except WouldExceedLicense as refusal:
+        messages.error(request, refusal.message)
     except NothingChanged as refusal:
         messages.info(request, refusal.message)
     else:

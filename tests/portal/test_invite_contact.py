@@ -177,17 +177,3 @@ def test_it_refuses_a_post_without_csrf_token(beheerder):
 
     assert response.status_code == 403
     assert not get_user_model().objects.filter(username="anna.de.vries@example.nl").exists()
-
-
-def test_it_reactivates_a_contact_that_was_removed_before(client, beheerder, customer_a):
-    former = MembershipFactory(customer=customer_a, contact__user__email="oud@example.nl")
-    former.contact.user.is_active = False
-    former.contact.user.save()
-    former.delete()
-    client.force_login(beheerder.user)
-
-    client.post(URL, {"name": "Oud", "email": "oud@example.nl", "role": "medewerker"})
-
-    former.contact.user.refresh_from_db()
-    assert former.contact.user.is_active
-    assert former.contact.memberships.get().customer == customer_a

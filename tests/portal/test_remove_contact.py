@@ -28,8 +28,9 @@ def test_a_beheerder_removes_a_contact(client, beheerder, medewerker):
     assert response.redirect_chain == [("/contactpersonen/", 302)]
     assert not medewerker.memberships.exists()
     assert "is geen contactpersoon van" in response.content.decode()
+    # The account stays as the vendor set it (see test_invite_existing_account).
     medewerker.user.refresh_from_db()
-    assert not medewerker.user.is_active
+    assert medewerker.user.is_active
 
 
 def test_a_contact_of_another_customer_keeps_its_login(client, beheerder, medewerker, customer_b):
@@ -61,7 +62,9 @@ def test_a_beheerder_may_leave_when_another_beheerder_remains(client, beheerder,
     assert response.status_code == 302
     assert response.url == "/"
     assert not beheerder.memberships.exists()
-    assert client.get("/").status_code == 302  # logged out: the user is no longer active
+    assert client.get("/").status_code == 302  # logged out: it has no customer left
+    beheerder.user.refresh_from_db()
+    assert beheerder.user.is_active
 
 
 def test_a_medewerker_gets_403(client, beheerder, medewerker):
@@ -96,3 +99,19 @@ def test_it_refuses_a_post_without_csrf_token(beheerder, medewerker):
 
     assert response.status_code == 403
     assert medewerker.memberships.exists()
+
+
+def test_a_beheerder_leaving_one_of_two_customers_stays_logged_in(client, beheerder, medewerker, customer_b):
+    medewerker.memberships.update(role=Role.BEHEERDER)
+    MembershipFactory(contact=beheerder, customer=customer_b)
+    client.force_login(beheerder.user)
+    client.post(
+        "/organisatie/", {"customer": beheerder.memberships.get(customer__number="12345").customer_id}
+    )
+
+    response = client.post(_url(beheerder.memberships.get(customer__number="12345")))
+
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert client.get("/").status_code == 200  # its other customer
+    assert [m.customer for m in beheerder.memberships.all()] == [customer_b]

@@ -111,20 +111,23 @@ def _escape(char: str) -> str:
 class SnapshotError(Exception):
     """A refused snapshot. `message` names file, field and position; `errors` lists every problem."""
 
-    def __init__(self, message: str, *, errors: list[str] | None = None):
+    def __init__(self, message: str, *, errors: list[str] | None = None, total: int | None = None):
         super().__init__(message)
         self.message = message
         self.errors = errors if errors is not None else [message]
+        # Problems found, also those beyond the MAX_ERRORS_KEPT in `errors`.
+        self.total = total if total is not None else len(self.errors)
 
     @classmethod
-    def from_errors(cls, errors: list[str]) -> "SnapshotError":
-        return cls(format_errors(errors), errors=errors)
+    def from_errors(cls, errors: list[str], total: int | None = None) -> "SnapshotError":
+        return cls(format_errors(errors, total), errors=errors, total=total)
 
 
-def format_errors(errors: list[str]) -> str:
+def format_errors(errors: list[str], total: int | None = None) -> str:
+    total = len(errors) if total is None else total
     shown = errors[:MAX_ERRORS_SHOWN]
-    if len(errors) > MAX_ERRORS_SHOWN:
-        shown.append(MORE_ERRORS.format(count=len(errors) - MAX_ERRORS_SHOWN))
+    if total > len(shown):
+        shown.append(MORE_ERRORS.format(count=total - len(shown)))
     return "\n".join(shown)
 
 
@@ -289,8 +292,10 @@ class _Parser:
         self.now = now
         self.max_bytes = max_bytes
         self.errors: list[str] = []
+        self.total = 0
 
     def error(self, path: str, message: str) -> object:
+        self.total += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(
                 f"{self.source_name}: {path}: {message}" if path else f"{self.source_name}: {message}"
@@ -386,7 +391,7 @@ class _Parser:
         valid = True
         for key in obj:
             if key not in fields:
-                shown = printable(str(key))
+                shown = printable(str(key)) or '""'  # an empty key, made visible
                 self.error(f"{path}.{shown}" if path else shown, UNKNOWN_FIELD)
                 valid = False
         clean = {}
@@ -457,7 +462,7 @@ class _Parser:
             },
         )
         if not isinstance(data, dict):
-            raise SnapshotError.from_errors(self.errors)
+            raise SnapshotError.from_errors(self.errors, self.total)
         users = self.records(
             data,
             "users",
@@ -510,7 +515,7 @@ class _Parser:
             if user is not None and user.employee is not None and user.employee not in guids:
                 self.error(f"users[{position}].employee", UNKNOWN_EMPLOYEE.format(value=user.employee))
         if self.errors or top is None:
-            raise SnapshotError.from_errors(self.errors)
+            raise SnapshotError.from_errors(self.errors, self.total)
         return ParsedSnapshot(
             source_name=self.source_name,
             environment=top["environment"],

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", metavar="FILE", help="snapshot file, or - for standard input")
 
     def handle(self, *args, files, **options):
-        snapshots, errors = [], []
+        snapshots, errors, total = [], [], 0
         for name in files:
             source_name = "<stdin>" if name == "-" else name
             try:
@@ -38,10 +38,12 @@ class Command(BaseCommand):
                 snapshots.append(parse_snapshot(raw, source_name=source_name))
             except OSError as exc:
                 errors.append(f"{shown_source(name)}: {CANNOT_READ.format(reason=exc.strerror or exc)}")
+                total += 1
             except SnapshotError as exc:
                 errors.extend(exc.errors)
+                total += exc.total
         if errors:
-            raise CommandError(format_errors(errors))
+            raise CommandError(format_errors(errors, total))
         try:
             results = import_snapshots(snapshots=snapshots)
         except SnapshotError as exc:

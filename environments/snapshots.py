@@ -69,7 +69,7 @@ LONE_SURROGATE = "not valid Unicode: lone surrogate {character} at character {po
 TOO_LONG = "longer than {max} characters"
 EXPECTED_DATETIME = "expected an ISO-8601 date and time with a UTC offset, like 2026-11-28T00:45:00+01:00"
 TOO_EARLY = "{value} lies before 2000-01-01"
-IN_THE_FUTURE = "snapshot taken at {taken_at} lies in the future"
+IN_THE_FUTURE = "snapshot taken at {value} lies in the future"
 LOGIN_IN_THE_FUTURE = "{value} lies more than a day in the future"
 EXPECTED_GUID = "expected a GUID like 6f1c2d3e-0000-4000-8000-000000000001"
 EXPECTED_KIND = "expected one of " + ", ".join(UserKind.values)
@@ -350,8 +350,7 @@ class _Parser:
         if moment < EARLIEST:
             return self.error(path, TOO_EARLY.format(value=moment.isoformat()))
         if moment > latest:
-            shown = moment.isoformat()
-            return self.error(path, too_late.format(value=shown, taken_at=shown))  # IN_THE_FUTURE: taken_at
+            return self.error(path, too_late.format(value=moment.isoformat()))
         return moment
 
     def taken_at(self, value, path):
@@ -532,7 +531,7 @@ class _Parser:
             raise self.refuse(TOO_LARGE.format(max_bytes=self.max_bytes))
         if isinstance(raw, bytes | bytearray):
             # A byte order mark of UTF-16 or UTF-32, or a NUL byte next to the first character.
-            if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] == b"\x00\x00\xfe\xff" or b"\x00" in raw[:2]:
+            if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:2]:
                 raise self.refuse(NOT_UTF8_BUT_UTF16)
             try:
                 raw = bytes(raw).decode("utf-8-sig")

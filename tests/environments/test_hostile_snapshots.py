@@ -220,7 +220,7 @@ def dates():
     yield refused(
         "taken_at-an-hour-ahead",
         encoded(with_value(("taken_at",), "2026-11-28T07:00:00+01:00")),
-        "taken_at: " + snapshots.IN_THE_FUTURE.format(taken_at="2026-11-28T07:00:00+01:00"),
+        "taken_at: " + snapshots.IN_THE_FUTURE.format(value="2026-11-28T07:00:00+01:00"),
     )
     edges = base(taken_at="2026-11-28T06:10:00+01:00")  # now + CLOCK_TOLERANCE exactly
     edges["users"][0]["last_login"] = "2026-11-29T06:00:00+01:00"  # now + a day exactly
@@ -782,7 +782,7 @@ def test_the_date_window_moves_with_the_now_it_is_given():
         parse_snapshot(data, source_name="a.json", now=earlier)
 
     assert error.value.errors == [
-        "a.json: taken_at: " + snapshots.IN_THE_FUTURE.format(taken_at="2026-11-28T00:45:00+01:00"),
+        "a.json: taken_at: " + snapshots.IN_THE_FUTURE.format(value="2026-11-28T00:45:00+01:00"),
         "a.json: users[0].last_login: "
         + snapshots.LOGIN_IN_THE_FUTURE.format(value="2026-11-27T10:00:00+01:00"),
     ]

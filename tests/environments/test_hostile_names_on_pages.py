@@ -28,6 +28,8 @@ NAMES = [
     SCRIPT,
     '"><img src=x onerror=alert(1)>',
 ]
+# A quoted local part may hold markup, and is a valid address.
+SCRIPT_EMAIL = '"<script>alert(1)</script>"@example.nl'
 
 
 @pytest.fixture
@@ -47,6 +49,7 @@ def imported(customer_a, tmp_path, monkeypatch):
                 "insite": False,
                 "outsite": False,
                 "blocked": False,
+                "email": SCRIPT_EMAIL if name == SCRIPT else "",
             }
             for position, name in enumerate(NAMES)
         ],
@@ -72,6 +75,7 @@ def assert_shown_as_text(content: str, names) -> None:
 
 def test_the_names_are_stored_exactly_as_delivered(imported):
     assert sorted(imported.values_list("name", flat=True)) == sorted(NAMES)
+    assert imported.get(name=SCRIPT).email == SCRIPT_EMAIL
 
 
 @pytest.mark.parametrize(
@@ -103,3 +107,4 @@ def test_the_user_page_shows_its_name_escaped(client, beheerder, imported):
     script = imported.get(name=SCRIPT)
     content = client.get(reverse("licensing:maintenance_user", args=[script.identity_id])).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+    assert escape(SCRIPT_EMAIL) in content

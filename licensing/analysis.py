@@ -10,6 +10,7 @@ decommissioned environments are listed on "Omgevingen" with "Actief: nee".
 """
 
 import logging
+import re
 import tempfile
 from datetime import date, datetime
 from typing import BinaryIO
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -79,6 +80,9 @@ ON_ITS_WAY = gettext_lazy(
 
 PRODUCT_NAMES = {"profit": "Profit", "insite": "InSite", "outsite": "OutSite"}
 HEADER_FONT = Font(bold=True)
+# What XML 1.0 cannot hold: openpyxl refuses these C0 controls (IllegalCharacterError), and a lone
+# surrogate or U+FFFE/U+FFFF would make the file unreadable. Shown as U+FFFD instead.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class AnalysisRefused(Exception):
@@ -123,24 +127,40 @@ class _Sheet:
         # Both must be set before the first row is written in write-only mode.
         self.sheet.freeze_panes = f"{get_column_letter(frozen_columns + 1)}{header_row + 1}"
         self.headers = [header for header, _width in headers]
+        self._probe = WriteOnlyCell(self.sheet)
+
+    def text(self, value: str, *, font: Font | None = None) -> str | Cell:
+        """Every text cell of the workbook is made here, and is text, never a formula.
+
+        openpyxl turns a str starting with "=" into a formula cell (data type "f") and "#REF!" and
+        its kind into an error cell ("e"), see Cell._bind_value: a user named "=HYPERLINK(...)" would
+        be a live formula (OWASP formula injection). Such a value gets a cell of its own with data
+        type "s"; any other string is left to openpyxl, which the probe shows makes it "s" too.
+        """
+        value = NOT_XML.sub("\ufffd", value)
+        self._probe.value = value
+        if self._probe.data_type == "s" and font is None:
+            return value
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell.data_type = "s"
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def _write(self, row) -> None:
+        self.sheet.append([self.text(value) if isinstance(value, str) else value for value in row])
+        self.rows += 1
 
     def preamble(self, *rows) -> None:
         for row in rows:
-            self.sheet.append(row)
-            self.rows += 1
+            self._write(row)
 
     def header(self) -> None:
-        cells = []
-        for header in self.headers:
-            cell = WriteOnlyCell(self.sheet, value=header)
-            cell.font = HEADER_FONT
-            cells.append(cell)
-        self.sheet.append(cells)
+        self.sheet.append([self.text(header, font=HEADER_FONT) for header in self.headers])
         self.rows += 1
 
     def append(self, row) -> None:
-        self.sheet.append(row)
-        self.rows += 1
+        self._write(row)
 
     def finish(self) -> None:
         self.sheet.auto_filter.ref = f"A{self.header_row}:{get_column_letter(self.width)}{self.rows}"

@@ -136,6 +136,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # A message a lost worker took is delivered again after this many seconds (Redis broker).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 
+# The largest environment snapshot import_snapshot (and the snapshot API) reads, in bytes.
+SNAPSHOT_MAX_BYTES = env.int("SNAPSHOT_MAX_BYTES", default=50 * 1024 * 1024)
+
 # The nightly recount ("actuele gegevens vernieuwen"), HH:MM in TIME_ZONE.
 LICENSE_REFRESH_TIME = env("LICENSE_REFRESH_TIME", default="00:30")
 LICENSE_REFRESH_BATCH_SIZE = env.int("LICENSE_REFRESH_BATCH_SIZE", default=250)

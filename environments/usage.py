@@ -10,50 +10,9 @@ from collections.abc import Iterable
 
 from django.db import connection, models
 from django.db.models import Count, F, Q
-from django.utils.translation import gettext_lazy as _
 
-from .models import Client, Declaration, Employee, Environment, EnvironmentType, EnvironmentUser, UserKind
-
-
-class Item(models.TextChoices):
-    ENVIRONMENTS = "environments", _("Omgevingen")
-    EMPLOYEES = "employees", _("Medewerkers")
-    DECLARATIONS = "declarations", _("Aangiften")
-    PROFIT_USERS = "profit_users", _("Profit-gebruikers")
-    INSITE_USERS = "insite_users", _("InSite-gebruikers")
-    OUTSITE_USERS = "outsite_users", _("OutSite-gebruikers")
-    CLIENTS = "clients", _("Cliënten")
-
-
-class Scope(models.TextChoices):
-    LICENSE = "license", _("Licentie")
-    PRODUCTION = "O", _("Productie")
-    TEST = "T", _("Test")
-    ACCEPT = "A", _("Acceptatie")
-    DEMO = "D", _("Demo")
-
-
-# Type 1: one count per license over all active environments of every type.
-LICENSE_ITEMS = (Item.ENVIRONMENTS, Item.EMPLOYEES, Item.DECLARATIONS)
-# Type 2: one count per environment type over the active environments of that type.
-ENVIRONMENT_TYPE_ITEMS = (Item.PROFIT_USERS, Item.INSITE_USERS, Item.OUTSITE_USERS, Item.CLIENTS)
-ENVIRONMENT_SCOPES = tuple(Scope(t.value) for t in EnvironmentType)
-
-# Access flag per user item.
-USER_ITEM_FLAGS = {
-    Item.PROFIT_USERS: "profit",
-    Item.INSITE_USERS: "insite",
-    Item.OUTSITE_USERS: "outsite",
-}
-
-
-def scopes_for(item: str) -> tuple[str, ...]:
-    return (Scope.LICENSE,) if item in LICENSE_ITEMS else ENVIRONMENT_SCOPES
-
-
-def is_valid_pair(item: str, scope: str) -> bool:
-    return item in Item.values and scope in scopes_for(item)
-
+from .models import Client, Declaration, Employee, Environment, EnvironmentUser
+from .vocabulary import COUNTABLE_USER, USER_ITEM_FLAGS, Item, Scope
 
 Usage = dict[tuple[str, str], int]
 
@@ -93,9 +52,8 @@ def _querysets(ids: list[int]) -> dict[str, models.QuerySet]:
         Item.CLIENTS: Client.objects.filter(active)
         .values(customer_key=customer, scope_key=scope)
         .annotate(n=Count("code", distinct=True)),
-        # Same condition as the partial index `user_countable`, so PostgreSQL can use it.
-        "users": EnvironmentUser.objects.filter(active, blocked=False)
-        .exclude(kind=UserKind.COWORKER)
+        # The condition of the partial index `user_countable`, so PostgreSQL reads that index alone.
+        "users": EnvironmentUser.objects.filter(active, COUNTABLE_USER)
         .values(customer_key=customer, scope_key=scope)
         .annotate(
             **{

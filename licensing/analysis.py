@@ -29,15 +29,7 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from environments.models import (
-    Client,
-    Declaration,
-    Employee,
-    Environment,
-    EnvironmentType,
-    EnvironmentUser,
-    UserKind,
-)
+from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser
 from environments.selectors import (
     ACCESS_FLAGS,
     ACCESS_LETTERS,
@@ -49,9 +41,11 @@ from environments.selectors import (
     PRESENT,
     PROFIT,
     TYPE_ORDER,
+    mask_counts,
     mask_per_environment,
     user_mask,
 )
+from environments.vocabulary import COUNTABLE_USER, EnvironmentType, UserKind
 from portal.models import Customer, Membership
 
 from .selectors import license_report
@@ -221,7 +215,7 @@ def _counted_access(masks) -> int:
     any environment of the type where the user is neither blocked nor a coworker."""
     access = 0
     for mask in masks:
-        if mask and not mask & (BLOCKED | COWORKER):
+        if mask and mask_counts(mask):
             access |= mask
     return access & (PROFIT | INSITE | OUTSITE)
 
@@ -329,7 +323,6 @@ def _environments_sheet(workbook: Workbook, customer: Customer, environments: li
     )
     sheet.header()
     of_customer = Q(environment__customer=customer)
-    countable = Q(blocked=False) & ~Q(kind=UserKind.COWORKER)
     users = {
         row["environment_id"]: row
         for row in EnvironmentUser.objects.filter(of_customer)
@@ -338,7 +331,7 @@ def _environments_sheet(workbook: Workbook, customer: Customer, environments: li
             total=Count("id"),
             blocked_users=Count("id", filter=Q(blocked=True)),
             coworkers=Count("id", filter=Q(kind=UserKind.COWORKER)),
-            **{flag: Count("id", filter=countable & Q(**{flag: True})) for flag in ACCESS_FLAGS},
+            **{flag: Count("id", filter=COUNTABLE_USER & Q(**{flag: True})) for flag in ACCESS_FLAGS},
         )
         .order_by()
     }

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
-from environments.usage import Item, Scope
+from environments.vocabulary import Item, Scope
 from portal.models import Contact, Customer, Membership
 
 from .models import CustomerRefresh, License, LicenseLine, OutboxEmail, UsageSnapshot, Warning

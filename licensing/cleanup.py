@@ -25,8 +25,8 @@ from django.db.models import Case, F, IntegerField, Max, Min, Q, QuerySet, Sum, 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from environments.models import Employee, EnvironmentType, EnvironmentUser, UserKind
-from environments.usage import USER_ITEM_FLAGS, Item, Scope
+from environments.models import Employee, EnvironmentUser
+from environments.vocabulary import COUNTABLE_USER, USER_ITEM_FLAGS, EnvironmentType, Item, Scope, UserKind
 from portal.models import Customer
 
 from .models import License, LicenseLine
@@ -191,9 +191,10 @@ def cleanup_advice(
     temp_guids = employees.filter(kind__iexact=TEMP_KIND).values("guid")
     is_temp = Q(kind=UserKind.TEMP) | Q(employee_guid__in=temp_guids)
     out_of_service = Q(employee_guid__in=out_of_service_guids)
-    countable = Q(blocked=False) & ~Q(kind=UserKind.COWORKER)
     seats = {
-        _seat(item, scope): _flag(countable & Q(**{USER_ITEM_FLAGS[item]: True}, environment__type=scope))
+        _seat(item, scope): _flag(
+            COUNTABLE_USER & Q(**{USER_ITEM_FLAGS[item]: True}, environment__type=scope)
+        )
         for item, scope in SEATS
     }
     rows = (

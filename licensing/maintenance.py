@@ -12,7 +12,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from environments.services import users_set_blocked
-from environments.usage import Item, Scope, Usage, count_usage
+from environments.usage import Usage, count_usage
+from environments.vocabulary import Item, Scope
 from portal.models import Contact, Customer, Membership, Role
 
 from .models import LicenseLine, UserBlockChange

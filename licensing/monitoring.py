@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from environments.usage import is_valid_pair
+from environments.vocabulary import is_valid_pair
 from portal.models import Contact, Customer, Membership
 
 from .models import LicenseLine, Signal, Warning, WarningKind

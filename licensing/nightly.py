@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from environments.models import Environment
-from environments.usage import Item, Scope
+from environments.vocabulary import Item, Scope
 from portal.models import Customer, Membership, Role
 
 from .models import (

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from environments.usage import Item, Scope
+from environments.vocabulary import Item, Scope
 from portal.models import Contact, Customer
 
 from .charts import UsageChart, usage_chart, usage_histories

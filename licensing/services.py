@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from environments.usage import Item, count_usage, is_valid_pair, usage_sql
+from environments.usage import count_usage, usage_sql
+from environments.vocabulary import Item, is_valid_pair
 from portal.i18n import supported_language
 from portal.models import Contact, Customer, Membership, Role
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import F, Q
 
-from environments.models import Environment, EnvironmentType
+from environments.models import Environment
+from environments.vocabulary import EnvironmentType
 from licensing.models import License, LicenseLine
 from licensing.selectors import lines_in_order
 

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from environments.models import EnvironmentType, UserKind
 from environments.selectors import (
     ACCESS_CHOICES,
     EmployeeFilter,
@@ -18,6 +17,7 @@ from environments.selectors import (
     customer_user_environment,
     customer_users,
 )
+from environments.vocabulary import EnvironmentType, UserKind
 from licensing.cleanup import Reason, cleanup_advice
 from licensing.maintenance import (
     SNAPSHOT_STAYS_TRUTH,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from environments.usage import Item, Scope
+from environments.vocabulary import Item, Scope
 from licensing.models import MAX_QUANTITY
 from licensing.monitoring import MonitoringError, signal_copy, signal_for, signal_rows, signal_update
 from portal.models import Contact

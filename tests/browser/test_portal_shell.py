@@ -2,7 +2,7 @@
 
 import pytest
 
-from environments.models import EnvironmentType
+from environments.vocabulary import EnvironmentType
 from portal.models import Membership, Role
 from tests.factories import PASSWORD, EnvironmentFactory, LicenseLineFactory, MembershipFactory
 

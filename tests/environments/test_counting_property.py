@@ -8,10 +8,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from environments.models import Environment, UserKind
+from environments.models import Environment
 from environments.services import import_snapshots
 from environments.snapshots import parse_snapshot
 from environments.usage import count_usage
+from environments.vocabulary import UserKind
 from portal.models import Customer
 
 pytestmark = pytest.mark.django_db

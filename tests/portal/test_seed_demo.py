@@ -9,7 +9,8 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 
 from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
-from environments.usage import Item, count_usage, scopes_for
+from environments.usage import count_usage
+from environments.vocabulary import Item, scopes_for
 from licensing.charts import usage_chart
 from licensing.models import License, LicenseLine, LicenseMutation, UsageSnapshot
 from portal import demo

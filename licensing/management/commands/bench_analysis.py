@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from environments.models import Employee, Environment, EnvironmentUser, UserIdentity, UserKind
+from environments.models import Employee, Environment, EnvironmentUser, UserIdentity
 from environments.usage import count_usage
+from environments.vocabulary import UserKind
 from licensing.analysis import build_workbook
 from licensing.models import License, LicenseLine
 from portal.models import Customer

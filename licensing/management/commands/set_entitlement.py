@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from environments.usage import Item, Scope
+from environments.vocabulary import Item, Scope
 from licensing.services import LicenseError, line_set_maximum
 from portal.models import Customer
 

@@ -2,7 +2,6 @@
 blocking and unblocking a user, and the log of those changes."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,14 +27,14 @@ from licensing.maintenance import (
 )
 from portal.selectors import contact_for
 
-from . import for_current_customer
+from . import for_current_customer, page_of
 
 USERS_PER_PAGE = 25
 LOG_PER_PAGE = 25
 
 
 def _page(request, rows, per_page=USERS_PER_PAGE):
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+    return page_of(request, rows, per_page)
 
 
 def _query_without_page(request) -> str:

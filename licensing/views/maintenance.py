@@ -2,9 +2,9 @@
 blocking and unblocking a user, and the log of those changes."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from environments.models import EnvironmentType, UserKind
@@ -25,6 +25,7 @@ from licensing.maintenance import (
     user_block_history,
     user_set_blocked,
 )
+from portal.redirects import next_url
 from portal.selectors import contact_for
 
 from . import for_current_customer, page_of
@@ -145,12 +146,9 @@ def _set_blocked(request, membership, identity_id, *, blocked: bool):
         messages.info(request, refusal.message)
     else:
         messages.success(request, changed_message(change))
-    following = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        following, allowed_hosts={request.get_host()}
-    ) and following.startswith("/"):
-        return redirect(following)
-    return redirect(reverse("licensing:maintenance_user", args=[detail.identity_id]))
+    return HttpResponseRedirect(
+        next_url(request, default=reverse("licensing:maintenance_user", args=[detail.identity_id]))
+    )
 
 
 @require_POST

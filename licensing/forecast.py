@@ -58,7 +58,13 @@ def forecast(history: Sequence[tuple[date, int]], *, maximum: int) -> Forecast:
         return Forecast(None, slope, intercept, "already_out")
     if slope < FLAT_PER_DAY:
         return Forecast(None, slope, intercept, "flat")
-    day = date.fromordinal(max(math.ceil((maximum - intercept) / slope), last_day.toordinal() + 1))
-    if day - last_day > HORIZON:
+    # Days from the last snapshot until the trend reaches the maximum, compared with the horizon before
+    # it becomes a date: a slow trend towards a large maximum lies beyond the last date there is.
+    days_ahead = max(math.ceil((maximum - intercept) / slope) - last_day.toordinal(), 1)
+    if days_ahead > HORIZON.days:
+        return Forecast(None, slope, intercept, "flat")
+    try:
+        day = last_day + timedelta(days=days_ahead)
+    except OverflowError:  # a history dated at the end of the calendar
         return Forecast(None, slope, intercept, "flat")
     return Forecast(day, slope, intercept, "trend")

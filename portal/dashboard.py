@@ -6,7 +6,8 @@ customer comes from the view's access call.
 
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import BigIntegerField, F, Q
+from django.db.models.functions import Cast
 
 from environments.models import Environment
 from environments.vocabulary import EnvironmentType
@@ -85,10 +86,12 @@ def dashboard_for(customer: Customer) -> Dashboard:
         )
         for type_ in EnvironmentType
     ]
+    # In bigint: an in-use count near the top of its integer column times 100 overflows an integer.
+    in_use = Cast("in_use", BigIntegerField())
     lines = (
         LicenseLine.objects.filter(license__customer=customer)
-        .annotate(spare=F("maximum") - F("in_use"))
-        .annotate(spare_percent=F("spare") * 100, in_use_percent=F("in_use") * 100)
+        .annotate(spare=Cast("maximum", BigIntegerField()) - in_use)
+        .annotate(spare_percent=F("spare") * 100, in_use_percent=in_use * 100)
         .filter(needs_attention())
     )
     return Dashboard(

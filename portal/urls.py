@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from . import forms, views
 
@@ -18,10 +16,10 @@ portal_patterns = [
 auth_patterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(authentication_form=forms.LoginForm, redirect_authenticated_user=True),
+        views.LoginView.as_view(authentication_form=forms.LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path(
         "wachtwoord-vergeten/",
         auth_views.PasswordResetView.as_view(form_class=forms.PasswordResetForm),
@@ -49,8 +47,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("", include((portal_patterns, "portal"))),
     path("", include("licensing.urls")),
-    # The language menu must also work on the login page, before anyone is logged in.
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,15 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import selectors, services
 from .dashboard import dashboard_for
 from .forms import ROLE_CHOICES, InviteForm, RoleForm
+from .redirects import next_url
 
 INVALID_ROLE = gettext_lazy("Kies een geldige rol.")
 INVITED_NEW = gettext_lazy(
@@ -30,14 +33,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def choose_customer(request: HttpRequest) -> HttpResponse:
     contact = selectors.contact_for(request)
-    next_url = _safe_next(request)
+    following = next_url(request)
     if request.method == "POST":
         membership = selectors.membership_for(contact, request.POST.get("customer"))
         request.session[selectors.SESSION_CUSTOMER_KEY] = membership.customer_id
         messages.success(request, _("U werkt nu voor %(customer)s.") % {"customer": membership.customer})
-        return redirect(next_url or "dashboard")
+        return HttpResponseRedirect(following)
     memberships = selectors.memberships_of(contact).order_by("customer__number")
-    return render(request, "portal/choose_customer.html", {"memberships": memberships, "next": next_url})
+    return render(request, "portal/choose_customer.html", {"memberships": memberships, "next": following})
 
 
 @require_safe
@@ -123,9 +126,27 @@ def _render_contacts(request, membership, invite_form, status=200) -> HttpRespon
     return render(request, "portal/contacts.html", context, status=status)
 
 
-def _safe_next(request: HttpRequest) -> str:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return next_url if allowed else ""
+class NextMixin:
+    """Django's login and logout views, reading `next` the way every other view does."""
+
+    def get_redirect_url(self) -> str:
+        # An empty answer makes the view use its own default (LOGIN_REDIRECT_URL, LOGOUT_REDIRECT_URL).
+        return next_url(self.request, default="")
+
+
+class LoginView(NextMixin, auth_views.LoginView):
+    pass
+
+
+class LogoutView(NextMixin, auth_views.LogoutView):
+    pass
+
+
+@login_not_required
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, back to the page it came from when that is a page of ours. It works on
+    the login page too, before anyone is logged in."""
+    response = i18n.set_language(request)
+    if isinstance(response, HttpResponseRedirect):
+        response["Location"] = next_url(request)
+    return response

@@ -2,6 +2,8 @@
 
 from functools import wraps
 
+from django.core.paginator import Page, Paginator
+
 from portal.selectors import contact_for, current_membership
 
 
@@ -23,4 +25,15 @@ def for_current_customer(*, change: bool = False):
     return decorator
 
 
-__all__ = ["contact_for", "for_current_customer"]
+def page_of(request, rows, per_page: int) -> Page:
+    """The page `?page=` asks for, clamped to the first or the last page; anything that is not a whole
+    number is the first. A page number never answers 404 (Django's `get_page` sends 0 and -1 to the
+    last page)."""
+    try:
+        number = int(request.GET.get("page", ""))
+    except ValueError:  # also a number of more digits than int() reads
+        number = 1
+    return Paginator(rows, per_page).get_page(max(number, 1))
+
+
+__all__ = ["contact_for", "for_current_customer", "page_of"]

@@ -1,7 +1,6 @@
 """Licentiedata, the mutation form per line and the mutation history."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +17,7 @@ from licensing.services import (
 )
 from portal.selectors import contact_for
 
-from . import for_current_customer
+from . import for_current_customer, page_of
 
 MUTATIONS_PER_PAGE = 25
 
@@ -93,7 +92,5 @@ def _changed_message(line, mutation) -> str:
 @require_GET
 @for_current_customer()
 def mutations(request, membership):
-    page = Paginator(mutation_history(membership.customer), MUTATIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, mutation_history(membership.customer), MUTATIONS_PER_PAGE)
     return render(request, "licensing/mutations.html", {"page": page, "customer": membership.customer})

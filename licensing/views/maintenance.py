@@ -2,10 +2,9 @@
 blocking and unblocking a user, and the log of those changes."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from environments.selectors import (
@@ -27,16 +26,17 @@ from licensing.maintenance import (
     user_block_history,
     user_set_blocked,
 )
+from portal.redirects import next_url
 from portal.selectors import contact_for
 
-from . import for_current_customer
+from . import for_current_customer, page_of
 
 USERS_PER_PAGE = 25
 LOG_PER_PAGE = 25
 
 
 def _page(request, rows, per_page=USERS_PER_PAGE):
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+    return page_of(request, rows, per_page)
 
 
 def _query_without_page(request) -> str:
@@ -149,12 +149,9 @@ def _set_blocked(request, membership, identity_id, *, blocked: bool):
         messages.info(request, refusal.message)
     else:
         messages.success(request, changed_message(change))
-    following = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        following, allowed_hosts={request.get_host()}
-    ) and following.startswith("/"):
-        return redirect(following)
-    return redirect(reverse("licensing:maintenance_user", args=[detail.identity_id]))
+    return HttpResponseRedirect(
+        next_url(request, default=reverse("licensing:maintenance_user", args=[detail.identity_id]))
+    )
 
 
 @require_POST

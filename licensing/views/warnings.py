@@ -1,7 +1,6 @@
 """Afwijkingen en signalen: the customer's warnings, open first, then the history; acknowledge one."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -10,7 +9,7 @@ from licensing.models import WarningKind
 from licensing.monitoring import MonitoringError, warning_acknowledge, warning_for, warnings_of
 from portal.selectors import contact_for
 
-from . import for_current_customer
+from . import for_current_customer, page_of
 
 WARNINGS_PER_PAGE = 50
 
@@ -19,9 +18,7 @@ WARNINGS_PER_PAGE = 50
 @for_current_customer()
 def warning_list(request, membership):
     kind = request.GET.get("soort", "")
-    page = Paginator(warnings_of(membership.customer, kind=kind), WARNINGS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, warnings_of(membership.customer, kind=kind), WARNINGS_PER_PAGE)
     return render(
         request,
         "licensing/warnings.html",

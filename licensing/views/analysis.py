@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.pages import for_current_customer
+
 from ..analysis import (
     ON_ITS_WAY,
     REQUEST_LIMIT,
@@ -18,7 +20,6 @@ from ..analysis import (
     build_workbook,
 )
 from ..analysis import request_analysis as request_analysis_service
-from . import for_current_customer
 
 
 class AnalysisRequestForm(forms.Form):

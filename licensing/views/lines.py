@@ -15,9 +15,8 @@ from licensing.services import (
     line_change_quantity,
     recount_customer,
 )
+from portal.pages import for_current_customer, page_of
 from portal.selectors import contact_for
-
-from . import for_current_customer, page_of
 
 MUTATIONS_PER_PAGE = 25
 

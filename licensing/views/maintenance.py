@@ -26,10 +26,9 @@ from licensing.maintenance import (
     user_block_history,
     user_set_blocked,
 )
+from portal.pages import for_current_customer, page_of
 from portal.redirects import next_url
 from portal.selectors import contact_for
-
-from . import for_current_customer, page_of
 
 USERS_PER_PAGE = 25
 LOG_PER_PAGE = 25

@@ -8,9 +8,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from licensing.forms import LicenseRequestForm
 from licensing.selectors import license_lines, license_requests_of
 from licensing.services import LicenseError, request_submit
+from portal.pages import for_current_customer
 from portal.selectors import contact_for
-
-from . import for_current_customer
 
 
 @require_GET

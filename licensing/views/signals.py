@@ -11,8 +11,7 @@ from environments.vocabulary import Item, Scope
 from licensing.models import MAX_QUANTITY
 from licensing.monitoring import MonitoringError, signal_copy, signal_for, signal_rows, signal_update
 from portal.models import Contact
-
-from . import for_current_customer
+from portal.pages import for_current_customer
 
 
 class SignalForm(forms.Form):

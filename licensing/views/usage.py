@@ -5,9 +5,8 @@ from django.views.decorators.http import require_GET
 
 from licensing.monitoring import line_warnings
 from licensing.selectors import license_line_for
+from portal.pages import for_current_customer
 from portal.selectors import contact_for
-
-from . import for_current_customer
 
 
 @require_GET

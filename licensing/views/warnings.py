@@ -7,9 +7,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from licensing.models import WarningKind
 from licensing.monitoring import MonitoringError, warning_acknowledge, warning_for, warnings_of
+from portal.pages import for_current_customer, page_of
 from portal.selectors import contact_for
-
-from . import for_current_customer, page_of
 
 WARNINGS_PER_PAGE = 50
 

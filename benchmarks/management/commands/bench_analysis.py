@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from benchmarks.guard import add_allow_other_customers, refuse_other_customers
 from environments.models import Employee, Environment, EnvironmentUser, UserIdentity
 from environments.usage import count_usage
 from environments.vocabulary import UserKind
@@ -29,6 +30,10 @@ BENCH_CODE_PREFIX = "bench-analysis:"
 # The type of each environment in turn: mostly production, as with real customers.
 TYPE_PATTERN = "OOOOTTTAAD"
 BATCH = 5000
+# A real customer under one of BENCH_NUMBERS is refused always, --allow-other-customers or not.
+RESERVED_NUMBERS_TAKEN = (
+    f"Customer numbers {', '.join(BENCH_NUMBERS)} are reserved for this benchmark but hold real data."
+)
 
 
 def _suffixes() -> Iterator[str]:
@@ -43,9 +48,7 @@ def clean() -> None:
     customers = Customer.objects.filter(number__in=BENCH_NUMBERS)
     foreign = customers.exclude(name__startswith=BENCH_NAME)
     if foreign.exists():
-        raise CommandError(
-            f"Customer numbers {', '.join(BENCH_NUMBERS)} are reserved for this benchmark but hold real data."
-        )
+        raise CommandError(RESERVED_NUMBERS_TAKEN)
     with transaction.atomic():
         environments = Environment.objects.filter(customer__in=customers)
         EnvironmentUser.objects.filter(environment__in=environments).delete()
@@ -162,10 +165,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--users", type=int, default=20000, help="unique users of the customer")
         parser.add_argument("--environments", type=int, default=10, help="environments of the customer")
+        add_allow_other_customers(parser)
 
-    def handle(self, *args, users, environments, **options):
+    def handle(self, *args, users, environments, allow_other_customers, **options):
         if users < 10 or not 1 <= environments <= 100:
             raise CommandError("Use --users 10 or more and --environments between 1 and 100.")
+        refuse_other_customers(
+            command="bench_analysis",
+            first=min(BENCH_NUMBERS),
+            last=max(BENCH_NUMBERS),
+            allowed=allow_other_customers,
+        )
         clean()
         try:
             started = time.perf_counter()

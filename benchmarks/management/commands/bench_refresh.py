@@ -1,6 +1,8 @@
+"""`manage.py bench_refresh`: the project's recount timed against a hand-written SQL recount, and the
+nightly job on two Celery workers, over a synthetic population of bench customers (90000-99999)."""
+
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -10,11 +12,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from licensing import bench, nightly
+from benchmarks import dataset, measure, reference
+from benchmarks.guard import add_allow_other_customers, refuse_other_customers
+from benchmarks.population import BENCH_FIRST_NUMBER, BENCH_MAX_CUSTOMERS, plan_population
+from licensing import nightly
 from licensing.models import OutboxEmail, RefreshRun, RunKind
-from licensing.services import recount_customers
 from licensing.tasks import dispatch_run
 from portal.celery import app
+
+# Bench customers have these numbers; any other customer in the database makes it refuse to run.
+OWN_NUMBERS = (f"{BENCH_FIRST_NUMBER:05d}", f"{BENCH_FIRST_NUMBER + BENCH_MAX_CUSTOMERS - 1:05d}")
 
 
 class Command(BaseCommand):
@@ -52,6 +59,7 @@ class Command(BaseCommand):
             action="store_true",
             help="reuse the environments' data a --keep run left (same --customers); licenses are rebuilt",
         )
+        add_allow_other_customers(parser)
 
     def handle(
         self,
@@ -65,62 +73,66 @@ class Command(BaseCommand):
         no_nightly,
         keep,
         reuse,
+        allow_other_customers,
         **o,
     ):
-        if not 1 <= customers <= bench.BENCH_MAX_CUSTOMERS:
-            raise CommandError(f"--customers must be between 1 and {bench.BENCH_MAX_CUSTOMERS}.")
+        if not 1 <= customers <= BENCH_MAX_CUSTOMERS:
+            raise CommandError(f"--customers must be between 1 and {BENCH_MAX_CUSTOMERS}.")
         if environments_per_customer < 1 or users_per_environment < 1 or batch_size < 1 or repeat < 1:
             raise CommandError(
                 "--environments-per-customer, --users-per-environment, --batch-size and --repeat "
                 "must be >= 1."
             )
         try:
-            bench.require_postgresql()
-            bench.check_numbers_free(customers)
+            dataset.require_postgresql()
+            dataset.check_numbers_free(customers)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
+        refuse_other_customers(
+            command="bench_refresh", first=OWN_NUMBERS[0], last=OWN_NUMBERS[1], allowed=allow_other_customers
+        )
 
-        self.stdout.write(f"cores: {os.cpu_count()}, autovacuum: {bench.autovacuum_setting()}")
+        self.stdout.write(f"cores: {os.cpu_count()}, autovacuum: {measure.autovacuum_setting()}")
         started = time.monotonic()
-        customer_shapes, environment_shapes = bench.plan_population(
+        customer_shapes, environment_shapes = plan_population(
             customers=customers,
             environments_per_customer=environments_per_customer,
             users_per_environment=users_per_environment,
         )
-        reuse = reuse and bench.bench_customers().count() == customers
+        reuse = reuse and dataset.bench_customers().count() == customers
         if reuse:
             self.stdout.write("reusing the bench environments' data; rebuilding licenses")
-            bench.delete_bench_licenses()
+            dataset.delete_bench_licenses()
         else:
-            bench.delete_bench_data(progress=self.stdout.write)
+            dataset.delete_bench_data(progress=self.stdout.write)
             self.stdout.write(
                 f"generating {len(customer_shapes):,} customers, {len(environment_shapes):,} environments, "
                 f"{sum(e.users for e in environment_shapes):,} user rows"
             )
-        bench.generate(
+        dataset.generate(
             customer_shapes=customer_shapes,
             environment_shapes=environment_shapes,
             progress=self.stdout.write,
             licenses_only=reuse,
         )
-        bench.vacuum_analyze(progress=self.stdout.write)
+        dataset.vacuum_analyze(progress=self.stdout.write)
         self.stdout.write(f"generated in {time.monotonic() - started:.1f}s")
-        sizes = bench.bench_sizes()
+        sizes = dataset.bench_sizes()
         self.stdout.write("sizes: " + ", ".join(f"{label} {n:,}" for label, n in sizes.items()))
 
-        ids = sorted(bench.bench_customers().values_list("id", flat=True))
-        bench.raw_recount(customer_ids=ids)  # warm the cache, so neither timing pays for cold reads
+        ids = sorted(dataset.bench_customers().values_list("id", flat=True))
+        reference.raw_recount(customer_ids=ids)  # warm the cache, so neither timing pays for cold reads
 
         # The first count writes nearly every line; a nightly one finds most numbers unchanged. Each
         # measured recount follows a day of changes and is checked against a raw recount right after.
-        first = self._recount(ids, len(ids))
+        first = measure.timed_recount(customer_ids=ids, batch_size=len(ids))
         self.stdout.write(f"first recount (writes nearly every line): {first:.2f}s")
-        project, raw_seconds, wrong = self._median(ids, len(ids), daily_change, repeat)
+        project, raw_seconds, wrong = self._medians(ids, len(ids), daily_change, repeat)
         self.stdout.write(
             f"full recount, one set-based pass: {project:.2f}s, raw {raw_seconds:.2f}s, "
             f"ratio {project / raw_seconds:.2f} (medians of {repeat})"
         )
-        batched, batched_raw, batched_wrong = self._median(ids, batch_size, daily_change, repeat)
+        batched, batched_raw, batched_wrong = self._medians(ids, batch_size, daily_change, repeat)
         self.stdout.write(
             f"recount in nightly batches of {batch_size}: {batched:.2f}s, raw {batched_raw:.2f}s, "
             f"ratio {batched / batched_raw:.2f} (medians of {repeat})"
@@ -134,7 +146,7 @@ class Command(BaseCommand):
         if not no_nightly:
             self._nightly(ids, batch_size, raw_seconds, daily_change)
         if not keep:
-            bench.delete_bench_data(progress=self.stdout.write)
+            dataset.delete_bench_data(progress=self.stdout.write)
         exact = "no" if wrong else "yes"
         self.stdout.write(
             f"recount: project {project:.2f}s, raw {raw_seconds:.2f}s, "
@@ -145,37 +157,14 @@ class Command(BaseCommand):
                 f"the project's recount differs from the raw SQL recount in {len(wrong)} counts"
             )
 
-    def _median(self, ids: list[int], batch_size: int, daily_change: float, repeat: int):
-        """`repeat` measurements; the medians of both timings, and every difference found."""
-        project, raw, wrong = [], [], []
-        for _ in range(repeat):
-            one_project, one_raw, one_wrong = self._measure(ids, batch_size, daily_change)
-            project.append(one_project)
-            raw.append(one_raw)
-            wrong += one_wrong
-        return statistics.median(project), statistics.median(raw), wrong
-
-    def _measure(self, ids: list[int], batch_size: int, daily_change: float) -> tuple[float, float, list]:
-        """A day of changes, the project's recount timed, a raw SQL recount timed, and their differences."""
-        self._a_day(ids, daily_change)
-        project = self._recount(ids, batch_size)
-        started = time.monotonic()
-        raw = bench.raw_recount(customer_ids=ids)
-        raw_seconds = time.monotonic() - started
-        wrong = bench.differences(stored=bench.stored_counts(customer_ids=ids), raw=raw)
-        self.stdout.write(f"compared {len(raw):,} non-zero counts, {len(wrong)} differ")
-        return project, raw_seconds, wrong
-
-    def _a_day(self, ids: list[int], daily_change: float) -> None:
-        changed = bench.simulate_a_day(customer_ids=ids, fraction=daily_change)
-        bench.settle(customer_ids=ids)
-        self.stdout.write(f"a day of changes: {changed:,} user rows blocked, unblocked or changed access")
-
-    def _recount(self, ids: list[int], batch_size: int) -> float:
-        started = time.monotonic()
-        for start in range(0, len(ids), batch_size):
-            recount_customers(customer_ids=ids[start : start + batch_size])
-        return time.monotonic() - started
+    def _medians(self, ids: list[int], batch_size: int, daily_change: float, repeat: int):
+        return measure.medians(
+            customer_ids=ids,
+            batch_size=batch_size,
+            daily_change=daily_change,
+            repeat=repeat,
+            progress=self.stdout.write,
+        )
 
     def _nightly_run(self, ids, batch_size, queue, worker) -> tuple[float, RefreshRun, int]:
         emails_before = OutboxEmail.objects.count()
@@ -229,13 +218,13 @@ class Command(BaseCommand):
         try:
             self._wait_for_worker(worker, queue)
             # The first run opens every warning there is to open; a night after that is the usual case.
-            bench.settle(customer_ids=ids)
+            measure.settle(customer_ids=ids)
             first, _run, first_emails = self._nightly_run(ids, batch_size, queue, worker)
             self.stdout.write(f"first nightly run: {first:.2f}s, {first_emails:,} e-mails queued")
             # Its e-mails go out on the same workers; the next night starts when they are sent.
             sending = self._wait_for_outbox(worker)
             self.stdout.write(f"  e-mails sent {sending:.2f}s after the run finished")
-            self._a_day(ids, daily_change)
+            measure.a_day(customer_ids=ids, fraction=daily_change, progress=self.stdout.write)
             wall, run, emails = self._nightly_run(ids, batch_size, queue, worker)
         finally:
             worker.terminate()

@@ -8,8 +8,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 from django.db.models.functions import Lower
 
+from benchmarks.dataset import bench_customers
+from benchmarks.guard import OTHER_CUSTOMERS
+from benchmarks.population import BENCH_CODE_PREFIX, plan_population
 from environments.models import Environment, EnvironmentUser, UserIdentity
-from licensing import bench
 from licensing.models import License, LicenseLine
 from portal.models import Customer
 from tests.factories import (
@@ -44,14 +46,14 @@ def demo_customer():
 
 
 def test_it_ends_with_an_exact_summary_and_removes_its_data(demo_customer):
-    lines = run()
+    lines = run(allow_other_customers=True)
 
     assert SUMMARY.match(lines[-1]), lines[-1]
     assert lines[-1].endswith("exact yes")
     assert any(line.startswith("cores: ") for line in lines)
     assert any("environment users" in line for line in lines if line.startswith("sizes: "))
-    assert not bench.bench_customers().exists()
-    assert not UserIdentity.objects.filter(code__startswith=bench.BENCH_CODE_PREFIX).exists()
+    assert not bench_customers().exists()
+    assert not UserIdentity.objects.filter(code__startswith=BENCH_CODE_PREFIX).exists()
     assert list(Customer.objects.values_list("number", flat=True)) == ["12345"]
     assert Environment.objects.get().code == "O12345AA"
     assert EnvironmentUser.objects.get().code == "12345.jansen"
@@ -61,27 +63,25 @@ def test_it_ends_with_an_exact_summary_and_removes_its_data(demo_customer):
 
 
 def test_it_keeps_its_data_with_keep_and_can_reuse_it(demo_customer):
-    run(keep=True)
+    run(keep=True, allow_other_customers=True)
 
-    assert bench.bench_customers().count() == 20
-    assert (
-        License.objects.filter(customer__in=bench.bench_customers(), counted_at__isnull=False).count() == 20
-    )
-    users = EnvironmentUser.objects.filter(environment__customer__in=bench.bench_customers()).count()
+    assert bench_customers().count() == 20
+    assert License.objects.filter(customer__in=bench_customers(), counted_at__isnull=False).count() == 20
+    users = EnvironmentUser.objects.filter(environment__customer__in=bench_customers()).count()
     assert users > 0
 
-    lines = run(reuse=True)
+    lines = run(reuse=True, allow_other_customers=True)
 
     assert "reusing the bench environments' data; rebuilding licenses" in lines
     assert lines[-1].endswith("exact yes")
-    assert not bench.bench_customers().exists()
+    assert not bench_customers().exists()
     assert Customer.objects.get().number == "12345"
 
 
 def test_its_data_has_case_variants_blocked_users_and_coworkers():
     run(keep=True)
 
-    users = EnvironmentUser.objects.filter(environment__customer__in=bench.bench_customers())
+    users = EnvironmentUser.objects.filter(environment__customer__in=bench_customers())
     assert users.filter(blocked=True).exists()
     assert users.filter(kind="coworker").exists()
     assert users.annotate(lower=Lower("code")).exclude(code=F("lower")).exists()
@@ -89,7 +89,7 @@ def test_its_data_has_case_variants_blocked_users_and_coworkers():
 
 
 def test_its_population_is_skewed_with_a_few_decommissioned_environments():
-    customers, environments = bench.plan_population(
+    customers, environments = plan_population(
         customers=1000, environments_per_customer=5, users_per_environment=40
     )
 
@@ -101,9 +101,7 @@ def test_its_population_is_skewed_with_a_few_decommissioned_environments():
 
 
 def test_it_fails_when_the_project_recount_is_not_exact(monkeypatch):
-    monkeypatch.setattr(
-        "licensing.management.commands.bench_refresh.recount_customers", lambda *, customer_ids: None
-    )
+    monkeypatch.setattr("benchmarks.measure.recount_customers", lambda *, customer_ids: None)
     out = StringIO()
 
     with pytest.raises(CommandError, match="differs from the raw SQL recount"):
@@ -112,7 +110,7 @@ def test_it_fails_when_the_project_recount_is_not_exact(monkeypatch):
     lines = out.getvalue().splitlines()
     assert SUMMARY.match(lines[-1]) and lines[-1].endswith("exact no")
     assert any(line.startswith("  differs: ") for line in lines)
-    assert not bench.bench_customers().exists()
+    assert not bench_customers().exists()
 
 
 def test_it_refuses_when_bench_numbers_belong_to_real_customers():
@@ -125,15 +123,48 @@ def test_it_refuses_when_bench_numbers_belong_to_real_customers():
     assert not Environment.objects.exists()
 
 
+def test_it_refuses_a_database_with_customers_outside_its_numbers_and_touches_nothing():
+    run(keep=True)  # bench data left in a database of its own; then real customers arrive
+    CustomerFactory(number="12345")
+    CustomerFactory(number="67890")
+    bench_users = EnvironmentUser.objects.count()
+
+    with pytest.raises(CommandError) as refused:
+        run()
+
+    assert str(refused.value) == OTHER_CUSTOMERS.format(
+        count=2, own="90000-99999", command="bench_refresh", example="12345"
+    )
+    assert "--allow-other-customers" in str(refused.value)
+    assert bench_customers().count() == 20
+    assert EnvironmentUser.objects.count() == bench_users
+    assert sorted(Customer.objects.exclude(id__in=bench_customers()).values_list("number", flat=True)) == [
+        "12345",
+        "67890",
+    ]
+
+
+def test_it_refuses_other_customers_before_generating_anything(demo_customer):
+    with pytest.raises(CommandError, match="1 customer.*for example 12345.*--allow-other-customers"):
+        run()
+
+    assert list(Customer.objects.values_list("number", flat=True)) == ["12345"]
+    assert Environment.objects.get().code == "O12345AA"
+    assert EnvironmentUser.objects.get().code == "12345.jansen"
+    assert not UserIdentity.objects.filter(code__startswith=BENCH_CODE_PREFIX).exists()
+    line = LicenseLine.objects.get()
+    assert (line.maximum, line.in_use) == (10, 7)
+
+
 def test_it_times_the_nightly_job_on_two_real_workers(settings, demo_customer):
     if not settings.REDIS_URL:
         pytest.skip("the nightly job's workers need a real Redis")
 
-    lines = run(no_nightly=False)
+    lines = run(no_nightly=False, allow_other_customers=True)
 
     assert "nightly: 20 customers processed, 0 failed" in "\n".join(lines)
     assert any(
         re.match(r"^nightly job: wall \d+\.\d\ds with 2 worker processes, raw", line) for line in lines
     )
     assert lines[-1].endswith("exact yes")
-    assert not bench.bench_customers().exists()
+    assert not bench_customers().exists()

@@ -9,7 +9,7 @@ rule (`environments.usage`, the vocabulary's `Q`): a mistake there would then be
 
 from django.db import connection
 
-from environments.usage import Item
+from environments.vocabulary import Item
 from licensing.models import LicenseLine
 
 from .tables import sql

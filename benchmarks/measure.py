@@ -7,7 +7,7 @@ import time
 
 from django.db import connection
 
-from licensing.services import recount_customers
+from licensing.recount import recount_customers
 
 from .dataset import Progress
 from .reference import differences, raw_recount, stored_counts

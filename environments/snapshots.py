@@ -26,6 +26,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from portal.errors import DomainError
+
 from .models import ENVIRONMENT_CODE_RE, Client, Declaration, Employee, EnvironmentUser
 from .vocabulary import UserKind
 
@@ -109,15 +111,15 @@ def _escape(char: str) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-class SnapshotError(Exception):
+class SnapshotError(DomainError):
     """A refused snapshot. `message` names file, field and position; `errors` lists every problem."""
 
     def __init__(self, message: str, *, errors: list[str] | None = None, total: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors if errors is not None else [message]
+        errors = errors if errors is not None else [message]
         # Problems found, also those beyond the MAX_ERRORS_KEPT in `errors`.
-        self.total = total if total is not None else len(self.errors)
+        super().__init__(message, errors=errors, total=total if total is not None else len(errors))
+        self.errors = self.details["errors"]
+        self.total = self.details["total"]
 
     @classmethod
     def from_errors(cls, errors: list[str], total: int | None = None) -> "SnapshotError":

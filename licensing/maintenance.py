@@ -17,7 +17,7 @@ from environments.vocabulary import Item, Scope
 from portal.models import Contact, Customer, Membership, Role
 
 from .models import LicenseLine, UserBlockChange
-from .services import lock_license_lines, recount_customers
+from .recount import lock_license_lines, recount_customers
 
 NOT_BEHEERDER = _("Alleen een Beheerder van deze klant mag gebruikers blokkeren of deblokkeren.")
 NOT_STAFF = _("Alleen een medewerker van de leverancier mag vanuit het beheer gebruikers blokkeren.")

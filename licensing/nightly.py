@@ -44,7 +44,7 @@ from .models import (
     Warning,
     WarningKind,
 )
-from .services import recount_customers
+from .recount import recount_customers
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from environments.models import Environment
 from environments.services import import_snapshots
 from environments.snapshots import parse_snapshot
 from licensing.models import Edition, License, LicenseLine, UsageSnapshot
-from licensing.services import recount_customers
+from licensing.recount import recount_customers
 
 from .models import Contact, Customer, Membership, Role
 

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import UNUSABLE_ADDRESS, username_for
+from .errors import DomainError
 from .models import Contact, Customer, Membership, Role
 from .tasks import send_invitation
 
@@ -41,12 +42,8 @@ DEACTIVATED_ACCOUNT = _(
 Actor = Contact | AbstractBaseUser
 
 
-class ContactError(Exception):
-    """A refused change of contacts; `message` is shown to the user as it is."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class ContactError(DomainError):
+    """A refused change of contacts."""
 
 
 @dataclass(frozen=True)

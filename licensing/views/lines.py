@@ -7,13 +7,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from licensing.cleanup import what_if
 from licensing.forms import LineQuantityForm
+from licensing.recount import recount_customer
 from licensing.selectors import license_line_for, license_overview, mutation_history
 from licensing.services import (
     BelowInUse,
     DeviationNotAcknowledged,
     LicenseError,
     line_change_quantity,
-    recount_customer,
 )
 from portal.pages import for_current_customer, page_of
 from portal.selectors import contact_for

@@ -13,7 +13,7 @@ from environments.services import import_snapshots
 from environments.snapshots import parse_snapshot
 from licensing.maintenance import ALREADY_BLOCKED, NothingChanged, user_set_blocked
 from licensing.models import LicenseLine, UserBlockChange
-from licensing.services import recount_customer
+from licensing.recount import recount_customer
 from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory, identity
 
 

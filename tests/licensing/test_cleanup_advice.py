@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from licensing.cleanup import OUT_OF_SERVICE_FLEX, OUT_OF_SERVICE_TEMPS, Reason, cleanup_advice, what_if
-from licensing.services import recount_customer
+from licensing.recount import recount_customer
 from tests.factories import EmployeeFactory, EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
 URL = reverse("licensing:maintenance_cleanup")

@@ -8,7 +8,8 @@ from django.db import connection, connections
 from environments.usage import count_usage
 from licensing.maintenance import WouldExceedLicense, user_set_blocked
 from licensing.models import LicenseMutation, UserBlockChange
-from licensing.services import BelowInUse, line_change_quantity, recount_customer
+from licensing.recount import recount_customer
+from licensing.services import BelowInUse, line_change_quantity
 from portal.models import Role
 from tests.factories import (
     CustomerFactory,

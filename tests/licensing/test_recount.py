@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from licensing.models import License, LicenseLine
-from licensing.services import recount_customer, recount_customers
+from licensing.recount import recount_customer, recount_customers
 from tests.factories import CustomerFactory, EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from licensing.maintenance import (
     user_set_blocked_by_staff,
 )
 from licensing.models import LicenseLine, UserBlockChange
-from licensing.services import recount_customer
+from licensing.recount import recount_customer
 from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory, identity
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from environments.models import EnvironmentUser
-from licensing.services import recount_customers
+from licensing.recount import recount_customers
 from portal.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # Blocks every user of customer 12345 and recounts: its user lines drop to 0, the path of the
 # recount that zeroes lines no longer counted.
 BLOCK_AND_RECOUNT = (
-    "from environments.models import EnvironmentUser; from licensing.services import recount_customers; "
+    "from environments.models import EnvironmentUser; from licensing.recount import recount_customers; "
     "from portal.models import Customer; c = Customer.objects.get(number='12345'); "
     "EnvironmentUser.objects.filter(environment__customer=c).update(blocked=True); "
     "recount_customers(customer_ids=[c.id])"

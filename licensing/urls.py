@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .views import analysis, lines, maintenance, requests
+from .maintenance import views as maintenance
+from .views import analysis, lines, requests
 from .views import signals as signal_views
 from .views import usage as usage_views
 from .views import warnings as warning_views

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "environments",
     "licensing",
     "licensing.maintenance",
+    "licensing.analysis",
     "benchmarks",  # the bench commands; no models, imported by no product app
 ]
 

@@ -235,8 +235,8 @@ def users_set_blocked(
 
     Returns the codes of the environments where it changed, in code order. The next snapshot of an
     environment replaces this again: the environment's own data stays the truth. The license is not
-    this app's business: call it through licensing.maintenance, which refuses an unblock that would
-    take a line above its maximum.
+    this app's business: call it through licensing.maintenance.services, which refuses an unblock
+    that would take a line above its maximum.
     """
     with transaction.atomic():
         users = EnvironmentUser.objects.select_for_update(of=("self",)).filter(

@@ -20,19 +20,6 @@ def send_request_decision(request_id: int) -> bool:
     return services.request_send_decision_email(request_id=request_id)
 
 
-@shared_task(
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-    ignore_result=True,
-)
-def send_license_analysis(contact_id: int, customer_id: int) -> bool:
-    """Build the license analysis of `customer_id` and e-mail it to contact `contact_id`'s own address."""
-    from .analysis import send_analysis
-
-    return send_analysis(contact_id=contact_id, customer_id=customer_id)
-
-
 # --- The nightly job: a dispatcher fans batches of customer ids out over the workers. ---
 
 # Database errors (a dropped connection, a deadlock, a failover) are worth retrying with backoff. Any

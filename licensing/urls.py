@@ -1,6 +1,8 @@
 from django.urls import path
 
-from .views import analysis, lines, maintenance, requests
+from .analysis import views as analysis
+from .maintenance import views as maintenance
+from .views import lines, requests
 from .views import signals as signal_views
 from .views import usage as usage_views
 from .views import warnings as warning_views

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "portal",
     "environments",
     "licensing",
+    "licensing.maintenance",
+    "licensing.analysis",
     "benchmarks",  # the bench commands; no models, imported by no product app
 ]
 

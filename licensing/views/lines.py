@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from licensing.cleanup import what_if
 from licensing.forms import LineQuantityForm
+from licensing.maintenance.cleanup import what_if
 from licensing.recount import recount_customer
 from licensing.selectors import license_line_for, license_overview, mutation_history
 from licensing.services import (

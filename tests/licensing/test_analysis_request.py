@@ -12,13 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from licensing.analysis import (
-    REQUEST_LIMIT,
-    TOO_MANY_REQUESTS,
-    WRONG_ADDRESS,
-    XLSX_CONTENT_TYPE,
-    send_analysis,
-)
+from licensing.analysis.delivery import REQUEST_LIMIT, TOO_MANY_REQUESTS, WRONG_ADDRESS, send_analysis
+from licensing.analysis.workbook import XLSX_CONTENT_TYPE
 from portal.selectors import SESSION_CUSTOMER_KEY
 from tests.factories import ContactFactory, EnvironmentFactory, EnvironmentUserFactory
 

@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from licensing.analysis import build_workbook, send_analysis
+from licensing.analysis.delivery import send_analysis
+from licensing.analysis.workbook import build_workbook
 from tests.factories import (
     ClientFactory,
     DeclarationFactory,

@@ -11,8 +11,9 @@ from django.utils import timezone
 from environments.models import EnvironmentUser
 from environments.services import import_snapshots
 from environments.snapshots import parse_snapshot
-from licensing.maintenance import ALREADY_BLOCKED, NothingChanged, user_set_blocked
-from licensing.models import LicenseLine, UserBlockChange
+from licensing.maintenance.models import UserBlockChange
+from licensing.maintenance.services import ALREADY_BLOCKED, NothingChanged, user_set_blocked
+from licensing.models import LicenseLine
 from licensing.recount import recount_customer
 from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory, identity
 

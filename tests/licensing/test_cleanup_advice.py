@@ -7,7 +7,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing.cleanup import OUT_OF_SERVICE_FLEX, OUT_OF_SERVICE_TEMPS, Reason, cleanup_advice, what_if
+from licensing.maintenance.cleanup import (
+    OUT_OF_SERVICE_FLEX,
+    OUT_OF_SERVICE_TEMPS,
+    Reason,
+    cleanup_advice,
+    what_if,
+)
 from licensing.recount import recount_customer
 from tests.factories import EmployeeFactory, EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection, connections
 
 from environments.usage import count_usage
-from licensing.maintenance import WouldExceedLicense, user_set_blocked
-from licensing.models import LicenseMutation, UserBlockChange
+from licensing.maintenance.models import UserBlockChange
+from licensing.maintenance.services import WouldExceedLicense, user_set_blocked
+from licensing.models import LicenseMutation
 from licensing.recount import recount_customer
 from licensing.services import BelowInUse, line_change_quantity
 from portal.models import Role

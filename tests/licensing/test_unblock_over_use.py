@@ -7,14 +7,15 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from environments.models import EnvironmentUser
-from licensing.maintenance import (
+from licensing.maintenance.models import UserBlockChange
+from licensing.maintenance.services import (
     LINE_FULL,
     WOULD_EXCEED,
     WouldExceedLicense,
     user_set_blocked,
     user_set_blocked_by_staff,
 )
-from licensing.models import LicenseLine, UserBlockChange
+from licensing.models import LicenseLine
 from licensing.recount import recount_customer
 from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory, identity
 

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from environments.models import UserIdentity
-from licensing.models import UserBlockChange
+from licensing.maintenance.models import UserBlockChange
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_the_back_office_lists_block_changes_in_a_fixed_number_of_queries(
     client.force_login(staff)
 
     with django_assert_num_queries(7):
-        response = client.get(reverse("admin:licensing_userblockchange_changelist"))
+        response = client.get(reverse("admin:maintenance_userblockchange_changelist"))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -49,15 +49,16 @@ def test_block_changes_cannot_be_added_changed_or_deleted(client, staff, block_c
     change = block_changes[0]
     client.force_login(staff)
 
-    assert client.get(reverse("admin:licensing_userblockchange_add")).status_code == 403
-    detail = client.get(reverse("admin:licensing_userblockchange_change", args=[change.id]))
+    assert client.get(reverse("admin:maintenance_userblockchange_add")).status_code == 403
+    detail = client.get(reverse("admin:maintenance_userblockchange_change", args=[change.id]))
     assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
     response = client.post(
-        reverse("admin:licensing_userblockchange_change", args=[change.id]), {"user_code": "x", "blocked": ""}
+        reverse("admin:maintenance_userblockchange_change", args=[change.id]),
+        {"user_code": "x", "blocked": ""},
     )
     assert response.status_code == 403
     response = client.post(
-        reverse("admin:licensing_userblockchange_delete", args=[change.id]), {"post": "yes"}
+        reverse("admin:maintenance_userblockchange_delete", args=[change.id]), {"post": "yes"}
     )
     assert response.status_code == 403
     change.refresh_from_db()

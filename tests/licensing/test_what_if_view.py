@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing.cleanup import OUT_OF_SERVICE_TEMPS
+from licensing.maintenance.cleanup import OUT_OF_SERVICE_TEMPS
 from tests.factories import EmployeeFactory, EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
 from environments.models import EnvironmentUser
-from licensing.models import UserBlockChange
+from licensing.maintenance.models import UserBlockChange
 from portal.models import Role
 from portal.selectors import SESSION_CUSTOMER_KEY
 from tests.factories import PASSWORD, EnvironmentFactory, EnvironmentUserFactory, MembershipFactory, identity

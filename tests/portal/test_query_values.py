@@ -5,7 +5,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing.models import LicenseMutation, UserBlockChange, Warning, WarningKind
+from licensing.maintenance.models import UserBlockChange
+from licensing.models import LicenseMutation, Warning, WarningKind
 from portal.middleware import NulByteInRequest
 from portal.models import Contact
 from tests.factories import (

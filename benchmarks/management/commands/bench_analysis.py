@@ -20,7 +20,7 @@ from benchmarks.guard import add_allow_other_customers, refuse_other_customers
 from environments.models import Employee, Environment, EnvironmentUser, UserIdentity
 from environments.usage import count_usage
 from environments.vocabulary import UserKind
-from licensing.analysis import build_workbook
+from licensing.analysis.workbook import build_workbook
 from licensing.models import License, LicenseLine
 from portal.models import Customer
 

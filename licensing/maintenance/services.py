@@ -8,16 +8,16 @@ never creates over-use (the next snapshot of an environment may, and stays the t
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from environments.services import users_set_blocked
 from environments.usage import Usage, count_usage
 from environments.vocabulary import Item, Scope
+from licensing.models import LicenseLine
+from licensing.recount import lock_license_lines, recount_customers
 from portal.models import Contact, Customer, Membership, Role
 
-from .models import LicenseLine, UserBlockChange
-from .recount import lock_license_lines, recount_customers
+from .models import UserBlockChange
 
 NOT_BEHEERDER = _("Alleen een Beheerder van deze klant mag gebruikers blokkeren of deblokkeren.")
 NOT_STAFF = _("Alleen een medewerker van de leverancier mag vanuit het beheer gebruikers blokkeren.")
@@ -29,8 +29,6 @@ WOULD_EXCEED = _(
 LINE_FULL = _("%(item)s (%(scope)s): %(in_use)s van %(maximum)s in gebruik")
 ALREADY_BLOCKED = _("Er is niets gewijzigd: %(code)s was daar al geblokkeerd.")
 ALREADY_UNBLOCKED = _("Er is niets gewijzigd: %(code)s was daar niet geblokkeerd.")
-BLOCKED = _("%(code)s is geblokkeerd in %(environments)s. De licentie is opnieuw geteld.")
-UNBLOCKED = _("%(code)s is gedeblokkeerd in %(environments)s. De licentie is opnieuw geteld.")
 SNAPSHOT_STAYS_TRUTH = _(
     "Een blokkering hier geldt tot de omgeving zijn volgende gegevens aanlevert: de nieuwste gegevens "
     "van een omgeving zijn altijd leidend. Blokkeer de gebruiker daarom ook in de omgeving zelf."
@@ -163,16 +161,3 @@ def _refuse_over_use(
     if full:
         # The caller's transaction rolls the unblock back.
         raise WouldExceedLicense(WOULD_EXCEED % {"code": user_code, "lines": "; ".join(full)})
-
-
-def changed_message(change: UserBlockChange) -> str:
-    template = BLOCKED if change.blocked else UNBLOCKED
-    return template % {"code": change.user_code, "environments": ", ".join(change.environments)}
-
-
-def user_block_history(customer: Customer, *, identity_id: int | None = None) -> QuerySet[UserBlockChange]:
-    """The customer's block and unblock records, newest first; of one user when given."""
-    changes = UserBlockChange.objects.filter(customer=customer).select_related("contact")
-    if identity_id is not None:
-        changes = changes.filter(identity_id=identity_id)
-    return changes.order_by("-created_at", "-id")

@@ -11,15 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.pages import for_current_customer
 
-from ..analysis import (
-    ON_ITS_WAY,
-    REQUEST_LIMIT,
-    XLSX_CONTENT_TYPE,
-    AnalysisRefused,
-    analysis_filename,
-    build_workbook,
-)
-from ..analysis import request_analysis as request_analysis_service
+from .delivery import ON_ITS_WAY, REQUEST_LIMIT, AnalysisRefused
+from .delivery import request_analysis as request_analysis_service
+from .workbook import XLSX_CONTENT_TYPE, analysis_filename, build_workbook
 
 
 class AnalysisRequestForm(forms.Form):

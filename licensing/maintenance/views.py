@@ -17,18 +17,13 @@ from environments.selectors import (
     customer_users,
 )
 from environments.vocabulary import EnvironmentType, UserKind
-from licensing.cleanup import Reason, cleanup_advice
-from licensing.maintenance import (
-    SNAPSHOT_STAYS_TRUTH,
-    NothingChanged,
-    WouldExceedLicense,
-    changed_message,
-    user_block_history,
-    user_set_blocked,
-)
 from portal.pages import for_current_customer, page_of
 from portal.redirects import next_url
 from portal.selectors import contact_for
+
+from .cleanup import Reason, cleanup_advice
+from .selectors import changed_message, user_block_history
+from .services import SNAPSHOT_STAYS_TRUTH, NothingChanged, WouldExceedLicense, user_set_blocked
 
 USERS_PER_PAGE = 25
 LOG_PER_PAGE = 25

@@ -27,9 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from environments.models import Employee, EnvironmentUser
 from environments.vocabulary import COUNTABLE_USER, USER_ITEM_FLAGS, EnvironmentType, Item, Scope, UserKind
+from licensing.models import License, LicenseLine
 from portal.models import Customer
-
-from .models import License, LicenseLine
 
 NO_LOGIN_DAYS = 90
 TEMP_KIND = "temp"

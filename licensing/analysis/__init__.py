@@ -1,0 +1,1 @@
+"""Licentietelling analyse: the Excel workbook of a customer's license, downloaded or e-mailed."""

@@ -48,7 +48,7 @@ from environments.selectors import (
 from environments.vocabulary import COUNTABLE_USER, EnvironmentType, UserKind
 from portal.models import Customer, Membership
 
-from .selectors import license_report
+from .licentiedata import license_report
 
 logger = logging.getLogger(__name__)
 

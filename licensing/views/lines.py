@@ -7,7 +7,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from licensing.cleanup import what_if
 from licensing.forms import LineQuantityForm
-from licensing.selectors import license_line_for, license_overview, mutation_history
+from licensing.licentiedata import license_overview
+from licensing.selectors import license_line_for, mutation_history
 from licensing.services import (
     BelowInUse,
     DeviationNotAcknowledged,

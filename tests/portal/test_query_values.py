@@ -5,7 +5,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing.models import LicenseMutation, UserBlockChange, Warning, WarningKind
+from licensing.models import LicenseMutation, UserBlockChange
+from licensing.monitoring.models import LicenseWarning, WarningKind
 from portal.middleware import NulByteInRequest
 from portal.models import Contact
 from tests.factories import (
@@ -89,8 +90,8 @@ def many_rows(customer_a, beheerder, filled):
         for _ in range(60)
     )
     now = timezone.now()
-    Warning.objects.bulk_create(
-        Warning(
+    LicenseWarning.objects.bulk_create(
+        LicenseWarning(
             customer=customer_a,
             kind=WarningKind.OVER_USE,
             line=line,

@@ -25,7 +25,8 @@ def send_outbox_after_commit() -> None:
 
 
 def _send_outbox() -> None:
-    # Imported here: the tasks hand their work to this subdomain's services (the one allowed loop).
+    # Imported here: tasks imports this module (through runs and nightly). Handing work to the
+    # subdomain's own tasks on commit is the one import loop allowed.
     from .tasks import send_outbox
 
     send_outbox.delay()

@@ -7,7 +7,8 @@ filled in by `sql()` from the models, so a renamed table cannot leave the bench 
 from django.contrib.auth import get_user_model
 
 from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
-from licensing.models import CustomerRefresh, License, LicenseLine, OutboxEmail, UsageSnapshot, Warning
+from licensing.models import License, LicenseLine
+from licensing.monitoring.models import CustomerRefresh, LicenseWarning, OutboxEmail, UsageSnapshot
 from portal.models import Contact, Customer, Membership
 
 TABLES = {
@@ -24,7 +25,7 @@ TABLES = {
     "contact": Contact._meta.db_table,
     "membership": Membership._meta.db_table,
     "snapshot": UsageSnapshot._meta.db_table,
-    "warning": Warning._meta.db_table,
+    "warning": LicenseWarning._meta.db_table,
 }
 # The tables the recount and the nightly job write to every night (every license's counted_at, the
 # lines that changed, the day's snapshots, warnings, e-mails and per-customer run records).
@@ -32,7 +33,7 @@ BOOKKEEPING_TABLES = (
     License._meta.db_table,
     LicenseLine._meta.db_table,
     UsageSnapshot._meta.db_table,
-    Warning._meta.db_table,
+    LicenseWarning._meta.db_table,
     OutboxEmail._meta.db_table,
     CustomerRefresh._meta.db_table,
 )

@@ -7,17 +7,7 @@ from django.utils.translation import ngettext
 from portal.admin import ServiceAdmin
 
 from . import services
-from .models import (
-    License,
-    LicenseLine,
-    LicenseMutation,
-    LicenseRequest,
-    OutboxEmail,
-    RefreshBatch,
-    RefreshRun,
-    Signal,
-    Warning,
-)
+from .models import License, LicenseLine, LicenseMutation, LicenseRequest
 
 
 class LicenseLineForm(forms.ModelForm):
@@ -241,9 +231,6 @@ class LicenseRequestAdmin(admin.ModelAdmin):
         )
 
 
-# --- The nightly job: runs, warnings, signals and the e-mail outbox. ---
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """An audit record: vendor staff look, nobody edits."""
 
@@ -255,64 +242,3 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class RefreshBatchInline(admin.TabularInline):
-    model = RefreshBatch
-    extra = 0
-    fields = ["id", "done_at", "failed_customers", "error"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(RefreshRun)
-class RefreshRunAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "kind", "run_date", "finished_at", "expected", "processed", "failed"]
-    list_filter = ["kind"]
-    date_hierarchy = "started_at"
-    readonly_fields = [
-        "kind",
-        "run_date",
-        "started_at",
-        "dispatched_at",
-        "finished_at",
-        "expected",
-        "processed",
-        "failed",
-        "failed_customers",
-    ]
-    inlines = [RefreshBatchInline]
-
-
-@admin.register(Warning)
-class WarningAdmin(ReadOnlyAdmin):
-    list_display = ["opened_at", "customer", "kind", "line", "environment", "resolved_at", "acknowledged_at"]
-    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter), "cause"]
-    list_select_related = ["customer", "line__license__customer", "environment"]
-    search_fields = ["=customer__number", "message"]
-    date_hierarchy = "opened_at"
-
-
-@admin.register(Signal)
-class SignalAdmin(admin.ModelAdmin):
-    list_display = ["name", "customer", "item", "scope", "threshold", "is_active", "is_builtin"]
-    list_filter = ["is_builtin", "is_active", "item"]
-    list_select_related = ["customer"]
-    search_fields = ["=customer__number", "name"]
-    autocomplete_fields = ["customer"]
-    filter_horizontal = ["recipients"]
-    readonly_fields = ["is_builtin", "copied_from"]
-
-    def has_delete_permission(self, request, obj=None):
-        return not (obj and obj.is_builtin)
-
-
-@admin.register(OutboxEmail)
-class OutboxEmailAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "to", "subject", "sent_at", "attempts"]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
-    search_fields = ["to", "=customer__number", "dedupe_key"]
-    date_hierarchy = "created_at"

@@ -2,11 +2,9 @@
 
 from smtplib import SMTPException
 
-from celery import group, shared_task
-from django.utils import timezone
+from celery import shared_task
 
-from . import nightly, services
-from .models import RefreshBatch, RefreshRun, RunKind
+from . import services
 
 
 @shared_task(
@@ -18,61 +16,3 @@ from .models import RefreshBatch, RefreshRun, RunKind
 def send_request_decision(request_id: int) -> bool:
     """E-mail the requester the decision on license request `request_id`."""
     return services.request_send_decision_email(request_id=request_id)
-
-
-# --- The nightly job: a dispatcher fans batches of customer ids out over the workers. ---
-
-# Database errors (a dropped connection, a deadlock, a failover) are worth retrying with backoff. Any
-# other error is one customer's: process_batch isolates it to that customer and finishes the batch.
-NIGHTLY_RETRY_ERRORS = nightly.TRANSIENT_ERRORS
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def refresh_all_licenses() -> int | None:
-    """The scheduled run: at most once per day, however many beat processes send it."""
-    run = nightly.start_run(kind=RunKind.SCHEDULED, run_date=timezone.localdate())
-    if run is None:
-        # Today's run exists. Dispatch again only if it never was (a crash between commit and send);
-        # a batch already done is a no-op when redelivered.
-        run = RefreshRun.objects.filter(run_date=timezone.localdate(), dispatched_at__isnull=True).first()
-        if run is None:
-            return None
-    dispatch_run(run.id)
-    send_outbox.delay()
-    return run.id
-
-
-def dispatch_run(run_id: int, *, queue: str | None = None) -> None:
-    batch_ids = list(
-        RefreshBatch.objects.filter(run_id=run_id, done_at__isnull=True)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    if batch_ids:
-        group(refresh_license_batch.si(batch_id) for batch_id in batch_ids).apply_async(queue=queue)
-    RefreshRun.objects.filter(id=run_id).update(dispatched_at=timezone.now())
-
-
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5, ignore_result=True)
-def refresh_license_batch(self, batch_id: int) -> None:
-    """One batch of a run; retried with exponential backoff on transient database errors, then reported
-    failed. A customer whose data fails is reported failed on its own; the rest of the batch is done."""
-    try:
-        nightly.process_batch(batch_id=batch_id)
-    except NIGHTLY_RETRY_ERRORS as exc:
-        if self.request.retries >= self.max_retries:
-            nightly.fail_batch(batch_id=batch_id, error=repr(exc))
-            raise
-        raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from exc
-
-
-@shared_task(
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-    ignore_result=True,
-)
-def send_outbox() -> int:
-    """Send the e-mails the outbox holds; safe to run at any time and in parallel."""
-    return nightly.send_pending_emails()

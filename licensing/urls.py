@@ -2,10 +2,8 @@ from django.urls import path
 
 from .analysis import views as analysis
 from .maintenance import views as maintenance
-from .views import lines, requests
-from .views import signals as signal_views
-from .views import usage as usage_views
-from .views import warnings as warning_views
+from .monitoring.views import signal_pages, warning_pages
+from .views import line_page, lines, requests
 
 app_name = "licensing"
 
@@ -18,16 +16,16 @@ urlpatterns = [
     path("licentieaanvragen/nieuw/", requests.request_new, name="request_new"),
     path("licentiedata/analyse/", analysis.request_analysis, name="analysis"),
     path("licentiedata/analyse/download/", analysis.download_analysis, name="analysis_download"),
-    path("licentiedata/regel/<int:line_id>/", usage_views.line_detail, name="line_detail"),
-    path("afwijkingen/", warning_views.warning_list, name="warnings"),
+    path("licentiedata/regel/<int:line_id>/", line_page.line_detail, name="line_detail"),
+    path("afwijkingen/", warning_pages.warning_list, name="warnings"),
     path(
         "afwijkingen/<int:warning_id>/bevestigen/",
-        warning_views.warning_acknowledge_view,
+        warning_pages.warning_acknowledge_view,
         name="warning_acknowledge",
     ),
-    path("signalen/", signal_views.signal_list, name="signals"),
-    path("signalen/<int:signal_id>/kopieren/", signal_views.signal_copy_view, name="signal_copy"),
-    path("signalen/<int:signal_id>/wijzigen/", signal_views.signal_edit, name="signal_edit"),
+    path("signalen/", signal_pages.signal_list, name="signals"),
+    path("signalen/<int:signal_id>/kopieren/", signal_pages.signal_copy_view, name="signal_copy"),
+    path("signalen/<int:signal_id>/wijzigen/", signal_pages.signal_edit, name="signal_edit"),
     path("onderhoud-gebruikers/", maintenance.users, name="maintenance"),
     path("onderhoud-gebruikers/medewerkers/", maintenance.employees, name="maintenance_employees"),
     path("onderhoud-gebruikers/opschonen/", maintenance.cleanup, name="maintenance_cleanup"),

@@ -18,7 +18,9 @@ from django.utils import timezone
 from environments.models import Environment
 from environments.services import import_snapshots
 from environments.snapshots import parse_snapshot
-from licensing.models import Edition, License, LicenseLine, UsageSnapshot
+from licensing.models import Edition, License, LicenseLine
+from licensing.monitoring.models import UsageSnapshot
+from licensing.monitoring.services import ensure_builtin_signal
 from licensing.recount import recount_customers
 
 from .models import Contact, Customer, Membership, Role
@@ -372,6 +374,7 @@ def seed(*, now: datetime | None = None, log=print) -> None:
         _lines(customers=customers, log=log)
         result = recount_customers(customer_ids=[customer.id for customer in customers.values()])
         _history(customer=customers["12345"], today=timezone.localdate(now), log=log)
+        ensure_builtin_signal()
     log(f"recounted {result.customers} customers ({result.changed} lines changed)")
 
 

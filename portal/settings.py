@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "portal",
     "environments",
     "licensing",
+    "licensing.monitoring",
     "licensing.maintenance",
     "licensing.analysis",
     "benchmarks",  # the bench commands; no models, imported by no product app

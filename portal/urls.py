@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from licensing.views.dashboard import dashboard
+
 from . import forms, views
 
 # The portal's own pages, reversed as "portal:<name>".
@@ -44,7 +46,7 @@ auth_patterns = [
 
 urlpatterns = [
     *auth_patterns,
-    path("", views.dashboard, name="dashboard"),
+    path("", dashboard, name="dashboard"),
     path("", include((portal_patterns, "portal"))),
     path("", include("licensing.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),

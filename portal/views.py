@@ -10,7 +10,6 @@ from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import selectors, services
-from .dashboard import dashboard_for
 from .forms import ROLE_CHOICES, InviteForm, RoleForm
 from .redirects import next_url
 
@@ -22,12 +21,6 @@ INVITED_EXISTING = gettext_lazy(
     "%(email)s had al een account en is nu ook contactpersoon van deze klant; er is een e-mail "
     "verstuurd. Het account en zijn wachtwoord zijn niet gewijzigd."
 )
-
-
-@require_safe
-def dashboard(request: HttpRequest) -> HttpResponse:
-    membership = selectors.current_membership(request)
-    return render(request, "portal/dashboard.html", {"dashboard": dashboard_for(membership.customer)})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -38,7 +38,7 @@ from environments.selectors import (
     user_mask,
 )
 from environments.vocabulary import COUNTABLE_USER, EnvironmentType, UserKind
-from licensing.selectors import license_report
+from licensing.licentiedata import license_report
 from portal.models import Customer
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

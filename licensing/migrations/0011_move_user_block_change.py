@@ -31,7 +31,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("licensing", "0009_mutation_staff_user"),
+        ("licensing", "0010_move_monitoring_models"),
         ("maintenance", "0001_initial"),
     ]
 

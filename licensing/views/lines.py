@@ -6,9 +6,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from licensing.forms import LineQuantityForm
+from licensing.licentiedata import license_overview
 from licensing.maintenance.cleanup import what_if
 from licensing.recount import recount_customer
-from licensing.selectors import license_line_for, license_overview, mutation_history
+from licensing.selectors import license_line_for, mutation_history
 from licensing.services import (
     BelowInUse,
     DeviationNotAcknowledged,

@@ -9,8 +9,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from licensing.models import LicenseLine, LicenseRequest, RequestStatus, WarningKind
-from licensing.nightly import BUILTIN_SIGNAL_NAME
+from licensing.models import LicenseLine, LicenseRequest, RequestStatus
+from licensing.monitoring.models import WarningKind
+from licensing.monitoring.services import BUILTIN_SIGNAL_NAME
 
 from .conftest import BEHEERDER, follow, open_menu
 

@@ -18,16 +18,9 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from licensing import tasks
-from licensing.models import (
-    License,
-    LicenseLine,
-    OutboxEmail,
-    RefreshBatch,
-    RefreshRun,
-    UsageSnapshot,
-    Warning,
-)
+from licensing.models import License, LicenseLine
+from licensing.monitoring import tasks
+from licensing.monitoring.models import LicenseWarning, OutboxEmail, RefreshBatch, RefreshRun, UsageSnapshot
 from portal.celery import app
 from portal.models import Role
 from tests.factories import (
@@ -152,10 +145,10 @@ def assert_exact_state(customers, mail_dir: Path) -> None:
         line = LicenseLine.objects.get(license__customer=customer, item="profit_users")
         assert (line.maximum, line.portal, line.in_use) == (20, 20, n + 2)
     assert UsageSnapshot.objects.count() == 2 * CUSTOMERS
-    assert sorted(Warning.objects.values_list("kind", flat=True)) == sorted(
+    assert sorted(LicenseWarning.objects.values_list("kind", flat=True)) == sorted(
         ["deviation"] * CUSTOMERS + ["stale_data"] * CUSTOMERS
     )
-    assert Warning.objects.filter(kind="deviation", maximum=20, portal=15).count() == CUSTOMERS
+    assert LicenseWarning.objects.filter(kind="deviation", maximum=20, portal=15).count() == CUSTOMERS
     assert OutboxEmail.objects.count() == CUSTOMERS
     wait_for(
         lambda: not OutboxEmail.objects.filter(sent_at__isnull=True).exists(), what="the outbox to be sent"

@@ -7,9 +7,9 @@ import time_machine
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from licensing.charts import usage_chart
-from licensing.forecast import forecast, least_squares
-from licensing.models import UsageSnapshot
+from licensing.monitoring.charts import usage_chart
+from licensing.monitoring.forecast import forecast, least_squares
+from licensing.monitoring.models import UsageSnapshot
 from tests.factories import LicenseLineFactory
 
 TODAY = date(2026, 11, 28)

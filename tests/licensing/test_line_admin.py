@@ -4,8 +4,9 @@ source "backoffice" and the staff user, every rule of the service, the portal nu
 import pytest
 from django.urls import reverse
 
-from licensing import nightly
-from licensing.models import MAX_QUANTITY, LicenseLine, LicenseMutation, LicenseRequest, Warning, WarningKind
+from licensing.models import MAX_QUANTITY, LicenseLine, LicenseMutation, LicenseRequest
+from licensing.monitoring import nightly
+from licensing.monitoring.models import LicenseWarning, WarningKind
 from licensing.services import (
     QUANTITY_OUT_OF_RANGE,
     SMALL_BUSINESS_CAP,
@@ -75,7 +76,7 @@ def test_the_nightly_run_then_names_the_back_office_as_the_cause(admin_client, l
 
     nightly.refresh_customers(customer_ids=[customer_a.id])
 
-    assert Warning.objects.get(kind=WarningKind.DEVIATION, line=line).cause == "backoffice"
+    assert LicenseWarning.objects.get(kind=WarningKind.DEVIATION, line=line).cause == "backoffice"
     line.refresh_from_db()
     assert line.portal == 15
 

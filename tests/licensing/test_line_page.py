@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from licensing.models import UsageSnapshot
+from licensing.monitoring.models import UsageSnapshot
 from tests.factories import LicenseLineFactory
 
 pytestmark = pytest.mark.django_db

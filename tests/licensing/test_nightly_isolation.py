@@ -17,16 +17,16 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing import nightly, tasks
-from licensing.models import (
+from licensing.models import LicenseLine
+from licensing.monitoring import nightly, runs, tasks
+from licensing.monitoring.models import (
     CustomerRefresh,
     DeviationCause,
-    LicenseLine,
+    LicenseWarning,
     OutboxEmail,
     RefreshBatch,
     RefreshRun,
     UsageSnapshot,
-    Warning,
     WarningKind,
 )
 from portal.models import Role
@@ -107,7 +107,7 @@ def assert_refreshed(customer):
     line = line_of(customer)
     assert (line.in_use, line.maximum, line.portal) == (6, 5, 5)
     assert list(UsageSnapshot.objects.filter(line=line).values_list("in_use", "maximum")) == [(6, 5)]
-    opened = Warning.objects.filter(customer=customer)
+    opened = LicenseWarning.objects.filter(customer=customer)
     assert sorted(opened.values_list("kind", flat=True)) == sorted(
         [WarningKind.DEVIATION, WarningKind.OVER_USE, WarningKind.SIGNAL]
     )
@@ -120,7 +120,7 @@ def assert_untouched(customer):
     line = line_of(customer)
     assert (line.in_use, line.maximum, line.portal) == (0, 5, 4)
     assert not UsageSnapshot.objects.filter(line__license__customer=customer).exists()
-    assert not Warning.objects.filter(customer=customer).exists()
+    assert not LicenseWarning.objects.filter(customer=customer).exists()
     assert not OutboxEmail.objects.filter(customer=customer).exists()
 
 
@@ -128,7 +128,9 @@ def state():
     return (
         sorted(LicenseLine.objects.values_list("id", "in_use", "maximum", "portal")),
         sorted(UsageSnapshot.objects.values_list("line_id", "date", "in_use", "maximum")),
-        sorted(Warning.objects.values_list("customer_id", "kind", "line_id", "signal_id", "resolved_at")),
+        sorted(
+            LicenseWarning.objects.values_list("customer_id", "kind", "line_id", "signal_id", "resolved_at")
+        ),
         sorted(OutboxEmail.objects.values_list("dedupe_key", flat=True)),
     )
 
@@ -136,10 +138,10 @@ def state():
 def test_a_database_error_for_one_customer_fails_that_customer_only(customers):
     bad = customers[2]
     with time_machine.travel(NOW, tick=False), refusing_snapshots_of(bad):
-        run = nightly.start_run(customer_ids=[c.id for c in customers])
+        run = runs.start_run(customer_ids=[c.id for c in customers])
         batch = run.batches.get()
 
-        result = nightly.process_batch(batch_id=batch.id)
+        result = runs.process_batch(batch_id=batch.id)
 
     assert result.failed == [bad.id]
     assert (result.customers, result.deviations) == (3, 3)
@@ -169,9 +171,9 @@ def test_the_normal_night_refreshes_the_batch_in_one_set_based_pass(customers, m
 
     monkeypatch.setattr(nightly, "refresh_customers", counting)
     with time_machine.travel(NOW, tick=False):
-        run = nightly.start_run(customer_ids=[c.id for c in customers])
+        run = runs.start_run(customer_ids=[c.id for c in customers])
 
-        nightly.process_batch(batch_id=run.batches.get().id)
+        runs.process_batch(batch_id=run.batches.get().id)
 
     assert calls == [sorted(c.id for c in customers)]
     for customer in customers:
@@ -181,11 +183,11 @@ def test_the_normal_night_refreshes_the_batch_in_one_set_based_pass(customers, m
 def test_running_it_twice_with_the_bad_customer_gives_the_state_of_once(customers):
     bad = customers[0]
     with time_machine.travel(NOW, tick=False), refusing_snapshots_of(bad):
-        first = nightly.start_run(customer_ids=[c.id for c in customers])
-        nightly.process_batch(batch_id=first.batches.get().id)
+        first = runs.start_run(customer_ids=[c.id for c in customers])
+        runs.process_batch(batch_id=first.batches.get().id)
         once = state()
-        second = nightly.start_run(customer_ids=[c.id for c in customers])
-        result = nightly.process_batch(batch_id=second.batches.get().id)
+        second = runs.start_run(customer_ids=[c.id for c in customers])
+        result = runs.process_batch(batch_id=second.batches.get().id)
 
     assert state() == once
     assert (result.failed, result.opened, result.emails) == ([bad.id], 0, 0)
@@ -194,12 +196,12 @@ def test_running_it_twice_with_the_bad_customer_gives_the_state_of_once(customer
 def test_the_back_office_run_page_names_the_failed_customer_with_its_error(customers, client):
     bad = customers[0]
     with time_machine.travel(NOW, tick=False), refusing_snapshots_of(bad):
-        run = nightly.start_run(customer_ids=[c.id for c in customers], batch_size=2)
+        run = runs.start_run(customer_ids=[c.id for c in customers], batch_size=2)
         for batch in run.batches.order_by("id"):
-            nightly.process_batch(batch_id=batch.id)
+            runs.process_batch(batch_id=batch.id)
     client.force_login(get_user_model().objects.create_superuser("staff@example.nl", "staff@example.nl", "x"))
 
-    response = client.get(reverse("admin:licensing_refreshrun_change", args=[run.id]))
+    response = client.get(reverse("admin:monitoring_refreshrun_change", args=[run.id]))
 
     assert response.status_code == 200
     assert f"{bad.number}: ProgrammingError: {REFUSED}" in response.content.decode()
@@ -250,7 +252,7 @@ def test_the_next_night_refreshes_the_bad_customer_normally(customers):
     bad = customers[2]
     with time_machine.travel(NOW, tick=False), refusing_snapshots_of(bad), pytest.raises(CommandError):
         call_command("refresh_licenses", stdout=StringIO(), stderr=StringIO())
-    good_warnings = set(Warning.objects.values_list("id", flat=True))
+    good_warnings = set(LicenseWarning.objects.values_list("id", flat=True))
 
     out = StringIO()
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
@@ -260,14 +262,17 @@ def test_the_next_night_refreshes_the_bad_customer_normally(customers):
     line = line_of(bad)
     assert (line.in_use, line.maximum, line.portal) == (6, 5, 5)
     assert UsageSnapshot.objects.filter(line=line).count() == 1
-    assert sorted(Warning.objects.filter(customer=bad).values_list("kind", flat=True)) == sorted(
+    assert sorted(LicenseWarning.objects.filter(customer=bad).values_list("kind", flat=True)) == sorted(
         [WarningKind.DEVIATION, WarningKind.OVER_USE, WarningKind.SIGNAL]
     )
     assert OutboxEmail.objects.filter(customer=bad).count() == 1
-    assert Warning.objects.get(customer=bad, kind=WarningKind.DEVIATION).cause == DeviationCause.FAILED_RUN
+    assert (
+        LicenseWarning.objects.get(customer=bad, kind=WarningKind.DEVIATION).cause
+        == DeviationCause.FAILED_RUN
+    )
     # The others were refreshed the night before: nothing new opened for them, a second day's snapshots
     # (3 customers, 2 lines, 2 days).
-    assert set(Warning.objects.exclude(customer=bad).values_list("id", flat=True)) == good_warnings
+    assert set(LicenseWarning.objects.exclude(customer=bad).values_list("id", flat=True)) == good_warnings
     assert OutboxEmail.objects.exclude(customer=bad).count() == 3
     assert UsageSnapshot.objects.exclude(line__license__customer=bad).count() == 12
     assert RefreshRun.objects.order_by("id").last().failed_customers == []
@@ -284,8 +289,8 @@ def test_data_the_database_cannot_hand_back_fails_only_its_customer(customers):
             [bad.id],
         )
     with time_machine.travel(NOW, tick=False):
-        run = nightly.start_run(customer_ids=[c.id for c in customers])
-        result = nightly.process_batch(batch_id=run.batches.get().id)
+        run = runs.start_run(customer_ids=[c.id for c in customers])
+        result = runs.process_batch(batch_id=run.batches.get().id)
 
     assert result.failed == [bad.id]
     for customer in customers:

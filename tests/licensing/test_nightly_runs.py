@@ -11,8 +11,9 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
-from licensing import nightly, tasks
-from licensing.models import LicenseLine, RefreshBatch, RefreshRun, RunKind, UsageSnapshot, Warning
+from licensing.models import LicenseLine
+from licensing.monitoring import nightly, runs, tasks
+from licensing.monitoring.models import LicenseWarning, RefreshBatch, RefreshRun, RunKind, UsageSnapshot
 from tests.factories import CustomerFactory, EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,12 +49,12 @@ def test_the_scheduled_dispatch_runs_once_per_day_however_often_it_is_sent(custo
 
 
 def test_a_redelivered_batch_does_nothing(customers):
-    run = nightly.start_run(customer_ids=[c.id for c in customers])
+    run = runs.start_run(customer_ids=[c.id for c in customers])
     batch = run.batches.get()
-    nightly.process_batch(batch_id=batch.id)
+    runs.process_batch(batch_id=batch.id)
     snapshots = list(UsageSnapshot.objects.values_list("id", "in_use"))
 
-    assert nightly.process_batch(batch_id=batch.id) is None
+    assert runs.process_batch(batch_id=batch.id) is None
 
     run.refresh_from_db()
     assert (run.processed, run.failed) == (5, 0)
@@ -70,9 +71,9 @@ def test_a_customer_that_fails_is_retried_alone_and_reported(customers, monkeypa
         return original(ids=ids, now=now)
 
     monkeypatch.setattr(nightly, "_stale_data", failing)
-    run = nightly.start_run(customer_ids=[c.id for c in customers])
+    run = runs.start_run(customer_ids=[c.id for c in customers])
 
-    result = nightly.process_batch(batch_id=run.batches.get().id)
+    result = runs.process_batch(batch_id=run.batches.get().id)
 
     run.refresh_from_db()
     assert result.failed == [bad.id]
@@ -92,7 +93,7 @@ def test_a_batch_that_keeps_failing_on_the_database_is_retried_then_reported(cus
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(nightly, "refresh_customers", down)
-    run = nightly.start_run(customer_ids=[c.id for c in customers])
+    run = runs.start_run(customer_ids=[c.id for c in customers])
 
     batch_id = run.batches.get().id
 
@@ -128,11 +129,11 @@ def test_refresh_licenses_for_one_customer(customers):
     call_command("refresh_licenses", "--customer", customers[0].number, stdout=out, stderr=StringIO())
 
     assert "refreshed 1 of 1 customers" in out.getvalue()
-    assert set(Warning.objects.values_list("customer_id", flat=True)) == {customers[0].id}
+    assert set(LicenseWarning.objects.values_list("customer_id", flat=True)) == {customers[0].id}
 
 
 def test_refresh_licenses_refuses_while_a_run_is_in_progress(customers):
-    running = nightly.start_run(kind=RunKind.SCHEDULED, run_date=datetime(2026, 11, 28).date())
+    running = runs.start_run(kind=RunKind.SCHEDULED, run_date=datetime(2026, 11, 28).date())
 
     with pytest.raises(CommandError, match=f"run {running.id}"):
         call_command("refresh_licenses", stdout=StringIO(), stderr=StringIO())

@@ -8,16 +8,15 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from licensing import nightly
-from licensing.models import (
+from licensing.models import LicenseLine, LicenseMutation
+from licensing.monitoring import nightly, outbox, services
+from licensing.monitoring.models import (
     CustomerRefresh,
     DeviationCause,
-    LicenseLine,
-    LicenseMutation,
+    LicenseWarning,
     OutboxEmail,
     Signal,
     UsageSnapshot,
-    Warning,
     WarningKind,
 )
 from licensing.services import line_set_maximum
@@ -90,7 +89,7 @@ def test_it_records_a_back_office_deviation_with_both_numbers_and_corrects_the_p
 
     line = line_of(setup)
     assert (line.maximum, line.portal) == (30, 30)
-    deviation = Warning.objects.get(kind=WarningKind.DEVIATION)
+    deviation = LicenseWarning.objects.get(kind=WarningKind.DEVIATION)
     assert (deviation.maximum, deviation.portal, deviation.in_use) == (30, 20, 12)
     assert deviation.cause == DeviationCause.BACKOFFICE
     assert deviation.line == line
@@ -115,7 +114,7 @@ def test_it_names_an_approved_license_request_as_the_likely_cause(setup):
 
     run(setup)
 
-    assert Warning.objects.get(kind=WarningKind.DEVIATION).cause == DeviationCause.REQUEST
+    assert LicenseWarning.objects.get(kind=WarningKind.DEVIATION).cause == DeviationCause.REQUEST
 
 
 def test_it_names_a_failed_previous_run_as_the_likely_cause(setup):
@@ -125,7 +124,7 @@ def test_it_names_a_failed_previous_run_as_the_likely_cause(setup):
 
     run(setup)
 
-    assert Warning.objects.get(kind=WarningKind.DEVIATION).cause == DeviationCause.FAILED_RUN
+    assert LicenseWarning.objects.get(kind=WarningKind.DEVIATION).cause == DeviationCause.FAILED_RUN
 
 
 def test_a_change_before_the_last_run_is_not_taken_as_the_cause(setup):
@@ -135,7 +134,7 @@ def test_a_change_before_the_last_run_is_not_taken_as_the_cause(setup):
 
     run(setup)
 
-    assert Warning.objects.filter(kind=WarningKind.DEVIATION).order_by("id").last().cause == ""
+    assert LicenseWarning.objects.filter(kind=WarningKind.DEVIATION).order_by("id").last().cause == ""
 
 
 def test_over_use_opens_once_and_resolves_when_back_under_the_maximum(setup):
@@ -144,7 +143,7 @@ def test_over_use_opens_once_and_resolves_when_back_under_the_maximum(setup):
     run(setup)
     run(setup)
 
-    warning = Warning.objects.get(kind=WarningKind.OVER_USE)
+    warning = LicenseWarning.objects.get(kind=WarningKind.OVER_USE)
     assert warning.is_open and (warning.in_use, warning.maximum) == (12, 10)
 
     LicenseLine.objects.filter(pk=line_of(setup).pk).update(maximum=12, portal=12)
@@ -152,7 +151,7 @@ def test_over_use_opens_once_and_resolves_when_back_under_the_maximum(setup):
 
     warning.refresh_from_db()
     assert not warning.is_open
-    assert Warning.objects.filter(kind=WarningKind.OVER_USE).count() == 1
+    assert LicenseWarning.objects.filter(kind=WarningKind.OVER_USE).count() == 1
 
 
 def test_an_item_in_use_without_a_line_is_over_use(setup):
@@ -161,7 +160,7 @@ def test_an_item_in_use_without_a_line_is_over_use(setup):
 
     run(setup)
 
-    warning = Warning.objects.get(kind=WarningKind.OVER_USE, line__item="insite_users")
+    warning = LicenseWarning.objects.get(kind=WarningKind.OVER_USE, line__item="insite_users")
     assert (warning.in_use, warning.maximum) == (1, 0)
 
 
@@ -172,7 +171,9 @@ def test_data_is_stale_after_36_hours(customer_a, hours, stale):
     with time_machine.travel(NOW + timedelta(hours=hours), tick=False):
         run(customer_a)
 
-    warnings = Warning.objects.filter(kind=WarningKind.STALE_DATA, environment=env, resolved_at__isnull=True)
+    warnings = LicenseWarning.objects.filter(
+        kind=WarningKind.STALE_DATA, environment=env, resolved_at__isnull=True
+    )
     assert warnings.exists() is stale
     if stale:
         assert env.code in warnings.get().message
@@ -182,7 +183,7 @@ def test_data_is_stale_after_36_hours(customer_a, hours, stale):
 def test_an_environment_that_never_sent_data_is_stale_until_it_does(customer_a):
     env = EnvironmentFactory(customer=customer_a, type="T", data_taken_at=None)
     run(customer_a)
-    warning = Warning.objects.get(kind=WarningKind.STALE_DATA)
+    warning = LicenseWarning.objects.get(kind=WarningKind.STALE_DATA)
     assert "nog nooit" in warning.message
 
     env.data_taken_at = timezone.now()
@@ -200,7 +201,7 @@ def test_a_decommissioned_environment_is_not_stale(customer_a):
 
     run(customer_a)
 
-    assert not Warning.objects.filter(kind=WarningKind.STALE_DATA, resolved_at__isnull=True).exists()
+    assert not LicenseWarning.objects.filter(kind=WarningKind.STALE_DATA, resolved_at__isnull=True).exists()
 
 
 def test_the_builtin_signal_fires_once_below_five_available_and_rearms(setup):
@@ -209,19 +210,19 @@ def test_the_builtin_signal_fires_once_below_five_available_and_rearms(setup):
     run(setup)
     run(setup)
 
-    fired = Warning.objects.filter(kind=WarningKind.SIGNAL)
+    fired = LicenseWarning.objects.filter(kind=WarningKind.SIGNAL)
     assert fired.count() == 1
-    assert fired.get().signal == nightly.builtin_signal()
+    assert fired.get().signal == services.ensure_builtin_signal()
     assert "nog 4 beschikbaar" in fired.get().message
 
     LicenseLine.objects.filter(pk=line_of(setup).pk).update(maximum=17, portal=17)
     run(setup)
-    assert not Warning.objects.filter(kind=WarningKind.SIGNAL, resolved_at__isnull=True).exists()
+    assert not LicenseWarning.objects.filter(kind=WarningKind.SIGNAL, resolved_at__isnull=True).exists()
 
     LicenseLine.objects.filter(pk=line_of(setup).pk).update(maximum=16, portal=16)
     run(setup)
-    assert Warning.objects.filter(kind=WarningKind.SIGNAL).count() == 2
-    assert Warning.objects.filter(kind=WarningKind.SIGNAL, resolved_at__isnull=True).count() == 1
+    assert LicenseWarning.objects.filter(kind=WarningKind.SIGNAL).count() == 2
+    assert LicenseWarning.objects.filter(kind=WarningKind.SIGNAL, resolved_at__isnull=True).count() == 1
 
 
 def test_exactly_five_available_does_not_fire(setup):
@@ -229,7 +230,7 @@ def test_exactly_five_available_does_not_fire(setup):
 
     run(setup)
 
-    assert not Warning.objects.filter(kind=WarningKind.SIGNAL).exists()
+    assert not LicenseWarning.objects.filter(kind=WarningKind.SIGNAL).exists()
 
 
 def test_a_customers_signal_mails_its_recipients_and_other_customers_ignore_it(setup, customer_b, medewerker):
@@ -244,8 +245,8 @@ def test_a_customers_signal_mails_its_recipients_and_other_customers_ignore_it(s
 
     run(setup, other)
 
-    assert Warning.objects.filter(kind=WarningKind.SIGNAL, signal=signal).count() == 1
-    assert not Warning.objects.filter(customer=other, kind=WarningKind.SIGNAL).exists()
+    assert LicenseWarning.objects.filter(kind=WarningKind.SIGNAL, signal=signal).count() == 1
+    assert not LicenseWarning.objects.filter(customer=other, kind=WarningKind.SIGNAL).exists()
     to_medewerker = OutboxEmail.objects.get(to=medewerker.email)
     assert "Bijna vol" in to_medewerker.body
 
@@ -276,7 +277,7 @@ def test_running_the_job_twice_gives_the_same_state_and_no_second_email(setup, b
                 UsageSnapshot.objects.order_by("id").values_list("id", "line_id", "date", "in_use", "maximum")
             ),
             list(
-                Warning.objects.order_by("id").values_list(
+                LicenseWarning.objects.order_by("id").values_list(
                     "id",
                     "kind",
                     "line_id",
@@ -297,7 +298,7 @@ def test_running_the_job_twice_gives_the_same_state_and_no_second_email(setup, b
 
     assert state() == once
     assert first.emails == 1 and second.emails == 0 and second.opened == 0
-    kinds = sorted(Warning.objects.values_list("kind", flat=True))
+    kinds = sorted(LicenseWarning.objects.values_list("kind", flat=True))
     assert kinds == ["deviation", "over_use", "signal", "stale_data"]
 
 
@@ -313,7 +314,7 @@ def test_the_outbox_is_sent_after_commit_and_never_twice(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [beheerder.email]
     assert OutboxEmail.objects.get().sent_at is not None
-    assert nightly.send_pending_emails() == 0
+    assert outbox.send_pending_emails() == 0
     assert len(mail.outbox) == 1
 
 
@@ -325,13 +326,13 @@ def test_a_failing_send_is_kept_for_a_later_attempt(setup, beheerder, monkeypatc
         raise ConnectionRefusedError("smtp down")
 
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
-    assert nightly.send_pending_emails() == 0
+    assert outbox.send_pending_emails() == 0
     email = OutboxEmail.objects.get()
     assert (email.sent_at, email.attempts) == (None, 1)
     assert "smtp down" in email.last_error
 
     monkeypatch.undo()
-    assert nightly.send_pending_emails() == 1
+    assert outbox.send_pending_emails() == 1
     assert len(mail.outbox) == 1
 
 
@@ -347,7 +348,7 @@ def test_a_batch_takes_a_fixed_number_of_queries(django_assert_max_num_queries, 
             made.append(customer)
         return made
 
-    nightly.builtin_signal()
+    services.ensure_builtin_signal()
     small = customers(20000, 2)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -366,7 +367,7 @@ def test_the_database_holds_at_most_one_open_warning_per_subject(setup, customer
     environment = fresh_environment(customer_a)
 
     def open_stale(message):
-        return Warning.objects.create(
+        return LicenseWarning.objects.create(
             customer=customer_a,
             kind=WarningKind.STALE_DATA,
             environment=environment,
@@ -378,11 +379,13 @@ def test_the_database_holds_at_most_one_open_warning_per_subject(setup, customer
     with pytest.raises(IntegrityError), transaction.atomic():
         open_stale("b")
     # Once resolved, the same subject may open again.
-    Warning.objects.filter(environment=environment).update(resolved_at=timezone.now())
+    LicenseWarning.objects.filter(environment=environment).update(resolved_at=timezone.now())
     open_stale("c")
 
     assert list(
-        Warning.objects.filter(environment=environment).order_by("id").values_list("message", flat=True)
+        LicenseWarning.objects.filter(environment=environment)
+        .order_by("id")
+        .values_list("message", flat=True)
     ) == [
         "a",
         "c",

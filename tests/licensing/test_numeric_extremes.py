@@ -7,18 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing.charts import HEIGHT, LEFT, RIGHT, TOP, WIDTH, usage_chart
-from licensing.forecast import HORIZON, forecast
-from licensing.models import (
-    MAX_QUANTITY,
-    LicenseLine,
-    LicenseMutation,
-    LicenseRequest,
-    Signal,
-    UsageSnapshot,
-    Warning,
-    WarningKind,
-)
+from licensing.models import MAX_QUANTITY, LicenseLine, LicenseMutation, LicenseRequest
+from licensing.monitoring.charts import HEIGHT, LEFT, RIGHT, TOP, WIDTH, usage_chart
+from licensing.monitoring.forecast import HORIZON, forecast
+from licensing.monitoring.models import LicenseWarning, Signal, UsageSnapshot, WarningKind
 from tests.factories import LicenseLineFactory
 
 M = MAX_QUANTITY
@@ -88,7 +80,7 @@ def records(customer_a, beheerder):
     """The other numbers pages show, at their extremes: a deviation, mutations, requests, signals."""
     line = LicenseLineFactory(license=customer_a.license, item="environments", scope="license", maximum=M)
     now = timezone.now()
-    Warning.objects.create(
+    LicenseWarning.objects.create(
         customer=customer_a,
         kind=WarningKind.DEVIATION,
         line=line,

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing.models import License, LicenseLine, UsageSnapshot
+from licensing.models import License, LicenseLine
+from licensing.monitoring.models import UsageSnapshot
 from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
 URL = reverse("licensing:overview")

@@ -6,16 +6,17 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from licensing import nightly
-from licensing.models import Signal, Warning, WarningKind
-from licensing.monitoring import BUILTIN_IS_READ_ONLY, MonitoringError, signal_for, signal_update
+from licensing.monitoring import nightly, services
+from licensing.monitoring.models import LicenseWarning, Signal, WarningKind
+from licensing.monitoring.selectors import signal_for
+from licensing.monitoring.services import BUILTIN_IS_READ_ONLY, MonitoringError, signal_update
 from portal.models import Membership
 from tests.factories import LicenseLineFactory, UserFactory
 
 
 @pytest.fixture
 def builtin(db):
-    return nightly.builtin_signal()
+    return services.ensure_builtin_signal()
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def fired(customer_a, builtin):
     """The built-in signal fired on customer A's test line (3 available, threshold 5)."""
     LicenseLineFactory(license=customer_a.license, item="profit_users", scope="T", maximum=3)
     nightly.refresh_customers(customer_ids=[customer_a.id])
-    return Warning.objects.get(kind=WarningKind.SIGNAL, signal=builtin)
+    return LicenseWarning.objects.get(kind=WarningKind.SIGNAL, signal=builtin)
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ class TestThePortal:
         )
 
         assert response.status_code == 403
-        assert builtin_as_stored(builtin)[:4] == (nightly.BUILTIN_SIGNAL_NAME, "profit_users", "", 5)
+        assert builtin_as_stored(builtin)[:4] == (services.BUILTIN_SIGNAL_NAME, "profit_users", "", 5)
 
     def test_the_list_offers_a_copy_of_the_builtin_and_no_edit(self, client, builtin, copy, beheerder):
         client.force_login(beheerder.user)
@@ -129,7 +130,7 @@ class TestTheBackOffice:
     def test_the_builtin_cannot_be_deleted(self, client, staff, builtin):
         client.force_login(staff)
 
-        response = client.post(reverse("admin:licensing_signal_delete", args=[builtin.id]), {"post": "yes"})
+        response = client.post(reverse("admin:monitoring_signal_delete", args=[builtin.id]), {"post": "yes"})
 
         assert response.status_code == 403
         assert Signal.objects.filter(id=builtin.id).exists()
@@ -138,7 +139,7 @@ class TestTheBackOffice:
         client.force_login(staff)
 
         client.post(
-            reverse("admin:licensing_signal_changelist"),
+            reverse("admin:monitoring_signal_changelist"),
             {"action": "delete_selected", ACTION_CHECKBOX_NAME: [builtin.id, copy.id], "post": "yes"},
         )
 
@@ -147,7 +148,7 @@ class TestTheBackOffice:
     def test_a_customers_copy_can_be_deleted(self, client, staff, copy):
         client.force_login(staff)
 
-        response = client.post(reverse("admin:licensing_signal_delete", args=[copy.id]), {"post": "yes"})
+        response = client.post(reverse("admin:monitoring_signal_delete", args=[copy.id]), {"post": "yes"})
 
         assert response.status_code == 302
         assert not Signal.objects.filter(id=copy.id).exists()

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from licensing import nightly
-from licensing.models import Signal, Warning, WarningKind
-from licensing.monitoring import RECIPIENT_NOT_A_CONTACT
+from licensing.monitoring import nightly, services
+from licensing.monitoring.models import LicenseWarning, Signal, WarningKind
+from licensing.monitoring.services import RECIPIENT_NOT_A_CONTACT
 from tests.factories import LicenseLineFactory
 
 URL = reverse("licensing:signals")
@@ -21,14 +21,14 @@ def edit_url(signal):
 
 @pytest.fixture
 def builtin(db):
-    return nightly.builtin_signal()
+    return services.ensure_builtin_signal()
 
 
 @pytest.fixture
 def fired(customer_a, builtin):
     line = LicenseLineFactory(license=customer_a.license, item="profit_users", scope="T", maximum=3)
     nightly.refresh_customers(customer_ids=[customer_a.id])
-    return Warning.objects.get(kind=WarningKind.SIGNAL, line=line)
+    return LicenseWarning.objects.get(kind=WarningKind.SIGNAL, line=line)
 
 
 def edit_data(**overrides):
@@ -70,7 +70,7 @@ def test_a_beheerder_copies_the_builtin_and_adjusts_the_copy(
     assert (copy.name, copy.scope, copy.threshold, copy.is_active) == ("Test bijna vol", "T", 2, True)
     assert list(copy.recipients.all()) == [medewerker]
     builtin.refresh_from_db()
-    assert (builtin.name, builtin.scope, builtin.threshold) == (nightly.BUILTIN_SIGNAL_NAME, "", 5)
+    assert (builtin.name, builtin.scope, builtin.threshold) == (services.BUILTIN_SIGNAL_NAME, "", 5)
     assert builtin.recipients.count() == 0
 
 
@@ -142,8 +142,8 @@ def test_a_copy_fires_for_its_own_customer_at_the_next_run(customer_a, beheerder
 
     nightly.refresh_customers(customer_ids=[customer_a.id])
 
-    assert Warning.objects.filter(kind=WarningKind.SIGNAL, line=line, signal=copy).count() == 1
-    assert not Warning.objects.filter(kind=WarningKind.SIGNAL, signal=builtin).exists()
+    assert LicenseWarning.objects.filter(kind=WarningKind.SIGNAL, line=line, signal=copy).count() == 1
+    assert not LicenseWarning.objects.filter(kind=WarningKind.SIGNAL, signal=builtin).exists()
 
 
 def test_the_list_is_a_table_in_the_portal_style_with_the_actions_together(client, beheerder, builtin):
@@ -154,3 +154,25 @@ def test_the_list_is_a_table_in_the_portal_style_with_the_actions_together(clien
     assert '<table class="table signals-table">' in html
     row = html[html.index(f'id="signal-{builtin.id}"') :]
     assert '<div class="actions">' in row[: row.index("</tr>")]
+
+
+def test_the_list_only_reads_and_shows_no_builtin_signal_when_there_is_none(client, medewerker):
+    client.force_login(medewerker.user)
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert response.context["rows"] == []
+    assert not Signal.objects.exists()
+
+
+def test_ensure_builtin_signal_creates_it_once(db):
+    first = services.ensure_builtin_signal()
+
+    assert services.ensure_builtin_signal() == first
+    assert Signal.objects.filter(is_builtin=True).count() == 1
+    assert (first.name, first.item, first.scope, first.threshold) == (
+        services.BUILTIN_SIGNAL_NAME,
+        "profit_users",
+        "",
+        services.BUILTIN_SIGNAL_THRESHOLD,
+    )

@@ -7,8 +7,8 @@ including the maximum itself, "ok" below that. A maximum of 0 with nothing in us
 import pytest
 from django.urls import reverse
 
+from licensing.licentiedata import OverviewRow
 from licensing.models import LicenseLine
-from licensing.selectors import OverviewRow
 from tests.factories import LicenseLineFactory
 
 # The share of the maximum in use from which the bar shows the line as full (licensing/selectors.py).

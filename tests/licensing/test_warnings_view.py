@@ -8,10 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing import nightly
-from licensing.models import DeviationCause, LicenseLine, Warning, WarningKind
-from licensing.monitoring import open_warnings_json
-from licensing.selectors import license_report
+from licensing.licentiedata import license_report
+from licensing.models import LicenseLine
+from licensing.monitoring import nightly
+from licensing.monitoring.models import DeviationCause, LicenseWarning, WarningKind
+from licensing.monitoring.selectors import open_warnings_json
 from tests.factories import EnvironmentFactory, LicenseLineFactory
 
 URL = reverse("licensing:warnings")
@@ -27,7 +28,7 @@ def warnings(customer_a):
     env = EnvironmentFactory(customer=customer_a, type="O", code="O12345AA")
     now = timezone.now()
     return {
-        "deviation": Warning.objects.create(
+        "deviation": LicenseWarning.objects.create(
             customer=customer_a,
             kind=WarningKind.DEVIATION,
             line=line,
@@ -39,7 +40,7 @@ def warnings(customer_a):
             resolved_at=now - timedelta(days=2),
             message="Profit-gebruikers (Productie): het portaal toonde 8, u heeft feitelijk recht op 10.",
         ),
-        "stale": Warning.objects.create(
+        "stale": LicenseWarning.objects.create(
             customer=customer_a,
             kind=WarningKind.STALE_DATA,
             environment=env,
@@ -93,7 +94,7 @@ def test_the_list_takes_a_fixed_number_of_queries(client, beheerder, warnings, c
         client.get(URL)
     line = LicenseLine.objects.get(license=customer_a.license)
     for n in range(10):
-        Warning.objects.create(
+        LicenseWarning.objects.create(
             customer=customer_a,
             kind=WarningKind.OVER_USE,
             line=line,

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views
+from licensing.views.dashboard import dashboard
 from portal.models import Role
 from portal.urls import portal_patterns
 from tests.factories import MembershipFactory
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.dashboard, name="dashboard"),
+    path("", dashboard, name="dashboard"),
     path("", include((portal_patterns, "portal"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from portal.dashboard import dashboard_for
+from licensing.dashboard import dashboard_for
 from portal.models import Role
 from tests.factories import (
     CustomerFactory,

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from licensing.maintenance.models import UserBlockChange
-from licensing.models import LicenseMutation, Warning, WarningKind
+from licensing.models import LicenseMutation
+from licensing.monitoring.models import LicenseWarning, WarningKind
 from portal.middleware import NulByteInRequest
 from portal.models import Contact
 from tests.factories import (
@@ -90,8 +91,8 @@ def many_rows(customer_a, beheerder, filled):
         for _ in range(60)
     )
     now = timezone.now()
-    Warning.objects.bulk_create(
-        Warning(
+    LicenseWarning.objects.bulk_create(
+        LicenseWarning(
             customer=customer_a,
             kind=WarningKind.OVER_USE,
             line=line,

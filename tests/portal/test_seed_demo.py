@@ -11,8 +11,9 @@ from django.core.management import call_command
 from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
 from environments.usage import count_usage
 from environments.vocabulary import Item, scopes_for
-from licensing.charts import usage_chart
-from licensing.models import License, LicenseLine, LicenseMutation, UsageSnapshot
+from licensing.models import License, LicenseLine, LicenseMutation
+from licensing.monitoring.charts import usage_chart
+from licensing.monitoring.models import UsageSnapshot
 from portal import demo
 from portal.models import Contact, Customer, Membership, Role
 from tests.environments.test_counting_property import plain_count

@@ -15,9 +15,9 @@ from django.db import connection
 from benchmarks import dataset, measure, reference
 from benchmarks.guard import add_allow_other_customers, refuse_other_customers
 from benchmarks.population import BENCH_FIRST_NUMBER, BENCH_MAX_CUSTOMERS, plan_population
-from licensing import nightly
-from licensing.models import OutboxEmail, RefreshRun, RunKind
-from licensing.tasks import dispatch_run
+from licensing.monitoring import outbox, runs
+from licensing.monitoring.models import OutboxEmail, RefreshRun, RunKind
+from licensing.monitoring.tasks import dispatch_run
 from portal.celery import app
 
 # Bench customers have these numbers; any other customer in the database makes it refuse to run.
@@ -169,7 +169,7 @@ class Command(BaseCommand):
     def _nightly_run(self, ids, batch_size, queue, worker) -> tuple[float, RefreshRun, int]:
         emails_before = OutboxEmail.objects.count()
         started = time.monotonic()
-        run = nightly.start_run(kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size)
+        run = runs.start_run(kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size)
         dispatch_run(run.id, queue=queue)
         while not RefreshRun.objects.filter(id=run.id, finished_at__isnull=False).exists():
             if worker.poll() is not None:
@@ -239,7 +239,7 @@ class Command(BaseCommand):
 
     def _wait_for_outbox(self, worker: subprocess.Popen) -> float:
         started = time.monotonic()
-        while nightly.pending_emails().exists():
+        while outbox.pending_emails().exists():
             if worker.poll() is not None or time.monotonic() - started > 600:
                 raise CommandError("the nightly job's e-mails were not sent within 10 minutes")
             time.sleep(0.1)

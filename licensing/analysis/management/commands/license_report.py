@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from licensing.analysis.workbook import build_workbook
-from licensing.selectors import license_report
+from licensing.licentiedata import license_report
 from portal.models import Customer
 
 

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils import timezone
 
-from licensing import nightly
-from licensing.models import RefreshBatch, RunKind
+from licensing.monitoring import runs
+from licensing.monitoring.models import RefreshBatch, RunKind
 from portal.models import Customer
 
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             ids = list(Customer.objects.filter(is_active=True).order_by("id").values_list("id", flat=True))
         self._wait_for_other_run(wait)
 
-        run = nightly.start_run(kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size)
+        run = runs.start_run(kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size)
         total = len(ids)
         started = time.monotonic()
         done = opened = deviations = emails = 0
@@ -45,14 +45,14 @@ class Command(BaseCommand):
         self._progress(done, total, started)
         for batch in RefreshBatch.objects.filter(run=run).order_by("id"):
             try:
-                result = nightly.process_batch(batch_id=batch.id)
+                result = runs.process_batch(batch_id=batch.id)
             except DatabaseError as exc:
                 # Only a transient error gets here (process_batch fails a customer's own error for that
                 # customer alone). Nothing of the batch was kept (one transaction); its customers are
                 # reported failed and the run still finishes, so the next run is not refused.
                 self.stderr.write("")
                 self.stderr.write(f"batch {batch.id} failed: {exc}")
-                nightly.fail_batch(batch_id=batch.id, error=repr(exc))
+                runs.fail_batch(batch_id=batch.id, error=repr(exc))
                 done += len(batch.customer_ids)
                 failed += batch.customer_ids
                 continue
@@ -88,10 +88,10 @@ class Command(BaseCommand):
 
     def _wait_for_other_run(self, wait: int) -> None:
         deadline = time.monotonic() + wait
-        while (other := nightly.run_in_progress()) is not None:
+        while (other := runs.run_in_progress()) is not None:
             if time.monotonic() >= deadline:
                 raise CommandError(
-                    str(nightly.RUN_IN_PROGRESS)
+                    str(runs.RUN_IN_PROGRESS)
                     % {
                         "run": other.id,
                         "started": timezone.localtime(other.started_at).strftime("%d-%m-%Y %H:%M"),

@@ -11,10 +11,10 @@ from django.db.models.functions import Cast
 
 from environments.models import Environment
 from environments.vocabulary import EnvironmentType
-from licensing.models import License, LicenseLine
-from licensing.selectors import lines_in_order
+from portal.models import Customer
 
-from .models import Customer
+from .models import License, LicenseLine
+from .selectors import lines_in_order
 
 # A line is almost full when at least ALMOST_FULL_IN_USE_PERCENT of its maximum is in use and fewer
 # than ALMOST_FULL_AVAILABLE, or fewer than ALMOST_FULL_PERCENT of the maximum, are left. The share in

@@ -7,8 +7,10 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from licensing.models import LicenseLine
+
 from .forecast import Forecast, forecast
-from .models import LicenseLine, UsageSnapshot
+from .models import UsageSnapshot
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 32

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from environments.vocabulary import Item, Scope
 from licensing.models import MAX_QUANTITY
-from licensing.monitoring import MonitoringError, signal_copy, signal_for, signal_rows, signal_update
+from licensing.monitoring.selectors import signal_for, signal_rows
+from licensing.monitoring.services import MonitoringError, signal_copy, signal_update
 from portal.models import Contact
 from portal.pages import for_current_customer
 

@@ -5,8 +5,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from licensing.models import WarningKind
-from licensing.monitoring import MonitoringError, warning_acknowledge, warning_for, warnings_of
+from licensing.monitoring.models import WarningKind
+from licensing.monitoring.selectors import warning_for, warnings_of
+from licensing.monitoring.services import MonitoringError, warning_acknowledge
 from portal.pages import for_current_customer, page_of
 from portal.selectors import contact_for
 

@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from licensing.monitoring import line_warnings
+from licensing.monitoring.selectors import line_warnings
 from licensing.selectors import license_line_for
 from portal.pages import for_current_customer
 from portal.selectors import contact_for

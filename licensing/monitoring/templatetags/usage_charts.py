@@ -1,6 +1,6 @@
 from django import template
 
-from licensing.charts import usage_chart as build_usage_chart
+from licensing.monitoring.charts import usage_chart as build_usage_chart
 
 register = template.Library()
 

@@ -1,0 +1,343 @@
+"""The nightly job ("actuele gegevens vernieuwen"): the steps per customer, set-based per batch.
+
+`refresh_customers` runs every step for a batch of customers in one transaction and a fixed number
+of queries: recount, usage snapshot, deviations, warnings, signals and the e-mail outbox. Rerunning
+it on unchanged data changes nothing and queues no e-mail. Runs and batches (`runs.py`) make a run
+resumable; the e-mails go out through the outbox (`outbox.py`).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _g
+
+from environments.models import Environment
+from environments.vocabulary import Item, Scope
+from licensing.models import License, LicenseLine, LicenseMutation
+from licensing.recount import recount_customers
+
+from .models import (
+    CustomerRefresh,
+    DeviationCause,
+    LicenseWarning,
+    RefreshRun,
+    Signal,
+    UsageSnapshot,
+    WarningKind,
+)
+from .outbox import queue_warning_emails, send_outbox_after_commit
+from .services import ensure_builtin_signal
+
+# An environment whose newest data is older than this is not refreshing its data.
+STALE_AFTER = timedelta(hours=36)
+
+
+@dataclass
+class BatchResult:
+    customers: int = 0
+    opened: int = 0
+    deviations: int = 0
+    emails: int = 0
+    failed: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)  # failed customer id: its error
+
+
+def _label(item: str, scope: str) -> str:
+    return f"{Item(item).label} ({Scope(scope).label})"
+
+
+def _cause(*, mutations: list[tuple[datetime, str]], last_ok: datetime | None, last_failed: datetime | None):
+    since = [source for created, source in mutations if last_ok is None or created > last_ok]
+    for source in reversed(since):
+        if source == "request":
+            return DeviationCause.REQUEST
+        if source == "backoffice":
+            return DeviationCause.BACKOFFICE
+    if last_failed is not None and (last_ok is None or last_failed > last_ok):
+        return DeviationCause.FAILED_RUN
+    return DeviationCause.UNKNOWN
+
+
+def refresh_customers(
+    *, customer_ids: Iterable[int], run: RefreshRun | None = None, now: datetime | None = None
+) -> BatchResult:
+    """Every step of the nightly job for a batch of customers, in one transaction."""
+    ids = sorted(set(customer_ids))
+    result = BatchResult(customers=len(ids))
+    if not ids:
+        return result
+    now = now or timezone.now()
+    signal = ensure_builtin_signal()
+    with transaction.atomic(), translation.override("nl"):
+        # Serialises concurrent runs over the same customer (a manual run during the scheduled one).
+        licenses = _lock_licenses(ids)
+        if len(licenses) < len(ids):
+            License.objects.bulk_create(
+                [License(customer_id=i) for i in ids if i not in licenses], ignore_conflicts=True
+            )
+            licenses = _lock_licenses(ids)
+        recount_customers(customer_ids=ids)
+        customer_of = {license_id: customer_id for customer_id, license_id in licenses.items()}
+        lines = list(
+            LicenseLine.objects.filter(license_id__any_of=list(customer_of)).values(
+                "id", "license_id", "item", "scope", "maximum", "portal", "in_use"
+            )
+        )
+        for line in lines:
+            line["customer_id"] = customer_of[line["license_id"]]
+
+        _store_usage_snapshots(license_ids=list(customer_of), today=timezone.localdate(now))
+        deviations = _sync_deviations(ids=ids, lines=lines, run=run, now=now)
+        signals = list(
+            Signal.objects.filter(
+                Q(id=signal.id) | Q(customer_id__any_of=ids), is_active=True
+            ).prefetch_related("recipients__user")
+        )
+        wanted = {
+            WarningKind.OVER_USE: _over_use(lines=lines),
+            WarningKind.STALE_DATA: _stale_data(ids=ids, now=now),
+            WarningKind.SIGNAL: _fired_signals(ids=ids, lines=lines, signals=signals),
+        }
+        opened = _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
+        created = LicenseWarning.objects.bulk_create(deviations + opened)
+        recipients_of = {s.id: {c.user.email for c in s.recipients.all() if c.user.email} for s in signals}
+        result.deviations = len(deviations)
+        result.opened = len(created)
+        result.emails = queue_warning_emails(warnings=created, recipients_of=recipients_of)
+
+        refreshed = CustomerRefresh.objects.filter(customer_id__any_of=ids).update(refreshed_at=now, run=run)
+        if refreshed < len(ids):  # a customer's first run
+            CustomerRefresh.objects.bulk_create(
+                [CustomerRefresh(customer_id=i, refreshed_at=now, run=run) for i in ids],
+                update_conflicts=True,
+                unique_fields=["customer"],
+                update_fields=["refreshed_at", "run"],
+            )
+        if result.emails:
+            send_outbox_after_commit()
+    return result
+
+
+def _lock_licenses(ids: list[int]) -> dict[int, int]:
+    """{customer id: license id} of the batch, the licenses locked in id order."""
+    return dict(
+        License.objects.select_for_update()
+        .filter(customer_id__any_of=ids)
+        .order_by("id")
+        .values_list("customer_id", "id")
+    )
+
+
+def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:
+    """Step 1: the usage history, one snapshot per line per day; a rerun the same day replaces it.
+
+    Copied by the database from the freshly counted lines: a run writes one row for every line.
+    """
+    lines, params = (
+        LicenseLine.objects.filter(license_id__any_of=license_ids)
+        .values("id", "in_use", "maximum")
+        .order_by()
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(UsageSnapshot._meta.db_table)} "
+            f"(line_id, date, in_use, maximum) SELECT q.id, %s, q.in_use, q.maximum FROM ({lines}) q "
+            # WHERE true: SQLite would otherwise read ON CONFLICT as the start of a join condition.
+            "WHERE true ON CONFLICT (line_id, date) "
+            "DO UPDATE SET in_use = excluded.in_use, maximum = excluded.maximum",
+            [today, *params],
+        )
+
+
+def _sync_deviations(*, ids: list[int], lines: list[dict], run: RefreshRun | None, now: datetime) -> list:
+    """Step 2: record each deviation with both numbers and its likely cause, then portal := maximum.
+
+    The deviations come back as unsaved warnings, found and corrected in this same run.
+    """
+    LicenseWarning.objects.filter(
+        customer_id__any_of=ids, kind=WarningKind.DEVIATION, resolved_at__isnull=True
+    ).update(resolved_at=now)
+    deviating = [line for line in lines if line["portal"] != line["maximum"]]
+    if not deviating:
+        return []
+    locked = {
+        row["id"]: row
+        for row in LicenseLine.objects.select_for_update()
+        .filter(id__in=[line["id"] for line in deviating])
+        .values("id", "maximum", "portal")
+    }
+    last = {
+        row["customer_id"]: row
+        for row in CustomerRefresh.objects.filter(customer_id__any_of=ids).values(
+            "customer_id", "refreshed_at", "failed_at"
+        )
+    }
+    mutations: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for line_id, created, source in (
+        LicenseMutation.objects.filter(line_id__in=locked)
+        .order_by("created_at", "id")
+        .values_list("line_id", "created_at", "source")
+    ):
+        mutations[line_id].append((created, source))
+    found = []
+    for line in deviating:
+        current = locked[line["id"]]
+        previous = last.get(line["customer_id"], {})
+        message = _g(
+            "%(line)s: het portaal toonde %(portal)s, u heeft feitelijk recht op %(maximum)s. "
+            "Het portaalaantal is bijgewerkt naar %(maximum)s."
+        ) % {"line": _label(line["item"], line["scope"]), **current}
+        found.append(
+            LicenseWarning(
+                customer_id=line["customer_id"],
+                kind=WarningKind.DEVIATION,
+                line_id=line["id"],
+                run=run,
+                maximum=current["maximum"],
+                portal=current["portal"],
+                in_use=line["in_use"],
+                cause=_cause(
+                    mutations=mutations[line["id"]],
+                    last_ok=previous.get("refreshed_at"),
+                    last_failed=previous.get("failed_at"),
+                ),
+                opened_at=now,
+                resolved_at=now,
+                message=message,
+            )
+        )
+        line["portal"] = line["maximum"] = current["maximum"]
+    LicenseLine.objects.filter(id__in=locked).update(portal=F("maximum"))
+    return found
+
+
+WarningKey = tuple[int | None, int | None, int | None]  # line, environment, signal
+# What a step finds true now: per warning key, how to make its warning. A warning is made (its
+# message translated and formatted) only when it newly opens: night after night most are open already.
+Wanted = dict[WarningKey, Callable[[], LicenseWarning]]
+
+
+def _over_use(*, lines: list[dict]) -> Wanted:
+    return {
+        (line["id"], None, None): partial(_over_use_warning, line)
+        for line in lines
+        if line["in_use"] > line["maximum"]
+    }
+
+
+def _over_use_warning(line: dict) -> LicenseWarning:
+    message = _g(
+        "%(line)s: %(in_use)s in gebruik, terwijl u recht heeft op %(maximum)s. Verlaag het "
+        "gebruik of verhoog de licentie."
+    ) % {"line": _label(line["item"], line["scope"]), **line}
+    return LicenseWarning(
+        customer_id=line["customer_id"],
+        kind=WarningKind.OVER_USE,
+        line_id=line["id"],
+        maximum=line["maximum"],
+        in_use=line["in_use"],
+        message=message,
+    )
+
+
+def _stale_data(*, ids: list[int], now: datetime) -> Wanted:
+    stale = Environment.objects.filter(
+        Q(data_taken_at__isnull=True) | Q(data_taken_at__lt=now - STALE_AFTER),
+        customer_id__any_of=ids,
+        is_active=True,
+    ).values("id", "customer_id", "code", "data_taken_at")
+    return {
+        (None, environment["id"], None): partial(_stale_data_warning, environment) for environment in stale
+    }
+
+
+def _stale_data_warning(environment: dict) -> LicenseWarning:
+    taken = environment["data_taken_at"]
+    if taken is None:
+        message = _g(
+            "Van omgeving %(code)s zijn nog nooit gegevens ontvangen: de geplande verversing van de "
+            "licentiegegevens draait niet. Controleer of de taak in de omgeving is ingepland en of "
+            "de omgeving het portaal kan bereiken."
+        ) % {"code": environment["code"]}
+    else:
+        message = _g(
+            "De gegevens van omgeving %(code)s zijn van %(taken)s, ouder dan %(hours)s uur: de "
+            "geplande verversing van de licentiegegevens draait niet. Controleer of de taak in de "
+            "omgeving is ingepland en of de omgeving het portaal kan bereiken."
+        ) % {
+            "code": environment["code"],
+            "taken": timezone.localtime(taken).strftime("%d-%m-%Y %H:%M"),
+            "hours": int(STALE_AFTER.total_seconds() // 3600),
+        }
+    return LicenseWarning(
+        customer_id=environment["customer_id"],
+        kind=WarningKind.STALE_DATA,
+        environment_id=environment["id"],
+        message=message,
+    )
+
+
+def signal_applies(signal: Signal, line: dict) -> bool:
+    return line["item"] == signal.item and (not signal.scope or line["scope"] == signal.scope)
+
+
+def _fired_signals(*, ids: list[int], lines: list[dict], signals: list[Signal]) -> Wanted:
+    """Step 4: a signal's condition per line; the open warning is its fired state."""
+    wanted = {}
+    for line in lines:
+        available = line["maximum"] - line["in_use"]
+        for signal in signals:
+            if signal.customer_id not in (None, line["customer_id"]) or not signal_applies(signal, line):
+                continue
+            if line["maximum"] > 0 and available < signal.threshold:
+                wanted[(line["id"], None, signal.id)] = partial(_signal_warning, signal, line)
+    return wanted
+
+
+def _signal_warning(signal: Signal, line: dict) -> LicenseWarning:
+    available = line["maximum"] - line["in_use"]
+    message = _g("%(signal)s — %(line)s: nog %(available)s beschikbaar (drempel %(threshold)s).") % {
+        "signal": signal.name,
+        "line": _label(line["item"], line["scope"]),
+        "available": max(available, 0),
+        "threshold": signal.threshold,
+    }
+    return LicenseWarning(
+        customer_id=line["customer_id"],
+        kind=WarningKind.SIGNAL,
+        line_id=line["id"],
+        signal_id=signal.id,
+        maximum=line["maximum"],
+        in_use=line["in_use"],
+        message=message,
+    )
+
+
+def _open_and_resolve(
+    *, ids: list[int], wanted: dict[str, Wanted], run: RefreshRun | None, now: datetime
+) -> list[LicenseWarning]:
+    """Step 3: resolve open warnings that are no longer true; return the new ones, unsaved."""
+    open_now: dict[str, dict[WarningKey, int]] = defaultdict(dict)
+    for row in LicenseWarning.objects.filter(
+        customer_id__any_of=ids, kind__in=wanted, resolved_at__isnull=True
+    ).values("id", "kind", "line_id", "environment_id", "signal_id"):
+        open_now[row["kind"]][(row["line_id"], row["environment_id"], row["signal_id"])] = row["id"]
+    resolve, new = [], []
+    for kind, candidates in wanted.items():
+        current = open_now[kind]
+        resolve += [warning_id for key, warning_id in current.items() if key not in candidates]
+        for key, make_warning in candidates.items():
+            if key not in current:
+                warning = make_warning()
+                warning.run = run
+                warning.opened_at = now
+                new.append(warning)
+    LicenseWarning.objects.filter(id__in=resolve).update(resolved_at=now)
+    return new

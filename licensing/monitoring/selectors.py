@@ -1,0 +1,105 @@
+"""Warnings and signals in the portal: the access functions and the reads behind the pages."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, QuerySet
+from django.http import Http404
+
+from licensing.models import LicenseLine
+from portal.models import Customer, Membership
+
+from .models import LicenseWarning, Signal, WarningKind
+
+
+def warnings_of(customer: Customer, *, kind: str | None = None) -> QuerySet[LicenseWarning]:
+    """Open warnings first (newest first), then the history."""
+    warnings = LicenseWarning.objects.filter(customer=customer).select_related(
+        "line", "environment", "signal", "acknowledged_by"
+    )
+    if kind in WarningKind.values:
+        warnings = warnings.filter(kind=kind)
+    return warnings.order_by(F("resolved_at").desc(nulls_first=True), "-opened_at", "-id")
+
+
+def open_warnings_json(customer: Customer) -> list[dict]:
+    """The open warnings as license_report's JSON: fields that do not apply are null."""
+    return [
+        {
+            "kind": warning.kind,
+            "item": warning.line.item if warning.line else None,
+            "scope": warning.line.scope if warning.line else None,
+            "environment": warning.environment.code if warning.environment else None,
+            "opened_at": warning.opened_at.isoformat(),
+            "message": warning.message,
+        }
+        for warning in LicenseWarning.objects.filter(customer=customer, resolved_at__isnull=True)
+        .select_related("line", "environment")
+        .order_by("opened_at", "id")
+    ]
+
+
+def warning_for(membership: Membership, warning_id: int | str, *, change: bool = False) -> LicenseWarning:
+    """One warning of the membership's customer: 404 for another customer's, 403 for a change by a
+    contact that is not Beheerder."""
+    try:
+        warning = LicenseWarning.objects.get(pk=int(warning_id), customer_id=membership.customer_id)
+    except (LicenseWarning.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such warning") from None
+    if change and not membership.is_beheerder:
+        raise PermissionDenied
+    return warning
+
+
+def signals_of(customer: Customer) -> QuerySet[Signal]:
+    """The built-in signal and the customer's own, each annotated by the view with its state.
+
+    A read only: the built-in signal is created by a migration (and `ensure_builtin_signal`)."""
+    return Signal.objects.filter(customer__isnull=True, is_builtin=True) | Signal.objects.filter(
+        customer=customer
+    )
+
+
+@dataclass(frozen=True)
+class SignalRow:
+    signal: Signal
+    fired: list[LicenseWarning]
+
+    @property
+    def state(self) -> str:
+        if not self.signal.is_active:
+            return "inactive"
+        return "fired" if self.fired else "armed"
+
+
+def signal_rows(customer: Customer) -> list[SignalRow]:
+    signals = list(signals_of(customer).prefetch_related("recipients").order_by("-is_builtin", "name", "id"))
+    fired: dict[int, list[LicenseWarning]] = {signal.id: [] for signal in signals}
+    for warning in LicenseWarning.objects.filter(
+        customer=customer, kind=WarningKind.SIGNAL, resolved_at__isnull=True
+    ).select_related("line"):
+        fired.setdefault(warning.signal_id, []).append(warning)
+    return [SignalRow(signal=signal, fired=fired[signal.id]) for signal in signals]
+
+
+def signal_for(
+    membership: Membership, signal_id: int | str, *, change: bool = False, edit: bool = False
+) -> Signal:
+    """A signal the customer sees (the built-in or its own): 404 otherwise; 403 to copy (`change`) or
+    edit it unless Beheerder; the built-in itself can only be copied, never edited (403)."""
+    try:
+        signal = signals_of(membership.customer).get(pk=int(signal_id))
+    except (Signal.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such signal") from None
+    if (change or edit) and not membership.is_beheerder:
+        raise PermissionDenied
+    if edit and signal.is_builtin:
+        raise PermissionDenied
+    return signal
+
+
+def line_warnings(line: LicenseLine, *, limit: int = 20) -> list[LicenseWarning]:
+    """The newest warnings about one line (already reached through license_line_for)."""
+    return list(
+        LicenseWarning.objects.filter(line=line).select_related("signal").order_by("-opened_at")[:limit]
+    )

@@ -30,9 +30,10 @@ test: $(BIN)/.installed-dev messages lint  ## the whole suite on PostgreSQL and 
 	$(TEST_ENV) $(BIN)/python manage.py check_services
 	$(TEST_ENV) $(BIN)/pytest
 
-lint: $(BIN)/.installed-dev  ## ruff, formatting, migrations and Django's checks
+lint: $(BIN)/.installed-dev  ## ruff, formatting, import contracts, migrations and Django's checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 0
 	$(BIN)/python manage.py check --fail-level WARNING
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py check --fail-level WARNING

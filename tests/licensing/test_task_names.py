@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 
 from licensing import tasks as licensing_tasks
+from licensing.analysis import tasks as analysis_tasks
 from licensing.monitoring import tasks as monitoring_tasks
 from portal.celery import app
 
@@ -27,7 +28,7 @@ def test_every_task_of_the_beat_schedule_is_registered(registered, entry):
         ("licensing.tasks.refresh_license_batch", monitoring_tasks.refresh_license_batch),
         ("licensing.tasks.send_outbox", monitoring_tasks.send_outbox),
         ("licensing.tasks.send_request_decision", licensing_tasks.send_request_decision),
-        ("licensing.tasks.send_license_analysis", licensing_tasks.send_license_analysis),
+        ("licensing.tasks.send_license_analysis", analysis_tasks.send_license_analysis),
     ],
 )
 def test_the_moved_tasks_keep_their_old_names(registered, name, task):

@@ -8,7 +8,8 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
-from .snapshots import ParsedSnapshot, SnapshotError, printable
+from .snapshot_messages import SnapshotError, printable
+from .snapshots import ParsedSnapshot
 
 BATCH_SIZE = 2000
 # The database's own words, cut to this length: enough to name the constraint.

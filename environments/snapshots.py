@@ -12,75 +12,55 @@ deeply or with numbers too long to convert, dates before 2000 or in the future, 
 control characters. Every message is safe to print: a value it echoes goes through `printable`.
 """
 
-import json
-import os
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, BinaryIO
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from portal.errors import DomainError
-
 from .models import ENVIRONMENT_CODE_RE, Client, Declaration, Employee, EnvironmentUser
+from .snapshot_messages import (
+    CLOCK_TOLERANCE,
+    CONTROL_CHARACTER,
+    DATETIME_LENGTH,
+    DUPLICATE,
+    EARLIEST,
+    EMPTY,
+    EXPECTED_BOOLEAN,
+    EXPECTED_DATETIME,
+    EXPECTED_EMAIL,
+    EXPECTED_ENVIRONMENT_CODE,
+    EXPECTED_GUID,
+    EXPECTED_KIND,
+    EXPECTED_LIST,
+    EXPECTED_OBJECT,
+    EXPECTED_STRING,
+    FORMAT_VERSION,
+    IN_THE_FUTURE,
+    LOGIN_IN_THE_FUTURE,
+    LOGIN_TOLERANCE,
+    LONE_SURROGATE,
+    MAX_ERRORS_KEPT,
+    MISSING,
+    SURROUNDING_SPACE,
+    TOO_EARLY,
+    TOO_LONG,
+    UNKNOWN_EMPLOYEE,
+    UNKNOWN_FIELD,
+    UNSUPPORTED_FORMAT,
+    SnapshotError,
+    escape_character,
+    printable,
+    shown_source,
+)
+from .snapshot_reading import decode, describe
 from .vocabulary import UserKind
-
-FORMAT_VERSION = 1
-# A broken file of 100,000 users should not produce 100,000 lines; the first ones show the pattern.
-MAX_ERRORS_KEPT = 100
-MAX_ERRORS_SHOWN = 20
-# No environment has data from before this; year 1 with a positive offset is even "timestamp too
-# small" for PostgreSQL, and 9999 with a negative offset overflows Python's conversion to UTC.
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-# Clocks of environments drift a little; a snapshot from further ahead would make every later one stale.
-CLOCK_TOLERANCE = timedelta(minutes=10)
-LOGIN_TOLERANCE = timedelta(days=1)
-# Only `format` is a number. Longer ones are not converted (int() refuses more than 4,300 digits
-# with a ValueError of its own); the field check refuses them like any value of the wrong type.
-MAX_NUMBER_DIGITS = 20
-# Where nesting passes this depth is named when the JSON decoder gives up; a snapshot has 3 levels.
-MAX_DEPTH = 100
-# A value echoed in a message is cut to SHOWN_LENGTH characters, a file name to SHOWN_NAME_LENGTH.
-SHOWN_LENGTH = 60
-SHOWN_NAME_LENGTH = 200
-# Longer than any ISO-8601 date and time with offset; fromisoformat is not given more.
-DATETIME_LENGTH = 40
-
-TOO_LARGE = "larger than {max_bytes} bytes (the limit SNAPSHOT_MAX_BYTES), not read"
-NOT_UTF8 = "not UTF-8 text: invalid byte at position {position}"
-NOT_UTF8_BUT_UTF16 = "not UTF-8 text: the file is UTF-16 or UTF-32, save it as UTF-8"
-NOT_JSON = "not valid JSON: {detail}"
-TOO_DEEP = "not valid JSON: nested more than {max} levels deep{where}"
-DUPLICATE_KEY = 'not valid JSON: key "{key}" occurs twice in one object'
-EXPECTED_OBJECT = "expected an object"
-EXPECTED_LIST = "expected a list"
-MISSING = "required field is missing"
-UNKNOWN_FIELD = "unknown field"
-UNSUPPORTED_FORMAT = "unsupported format {value}, expected 1"
-EXPECTED_BOOLEAN = "expected true or false"
-EXPECTED_STRING = "expected a string"
-EMPTY = "must not be empty"
-SURROUNDING_SPACE = "must not start or end with a space"
-CONTROL_CHARACTER = "must not contain control characters ({character} at character {position})"
-LONE_SURROGATE = "not valid Unicode: lone surrogate {character} at character {position}"
-TOO_LONG = "longer than {max} characters"
-EXPECTED_DATETIME = "expected an ISO-8601 date and time with a UTC offset, like 2026-11-28T00:45:00+01:00"
-TOO_EARLY = "{value} lies before 2000-01-01"
-IN_THE_FUTURE = "snapshot taken at {value} lies in the future"
-LOGIN_IN_THE_FUTURE = "{value} lies more than a day in the future"
-EXPECTED_GUID = "expected a GUID like 6f1c2d3e-0000-4000-8000-000000000001"
-EXPECTED_KIND = "expected one of " + ", ".join(UserKind.values)
-EXPECTED_EMAIL = "expected an e-mail address"
-EXPECTED_ENVIRONMENT_CODE = "expected an environment code like O12345AA"
-DUPLICATE = '"{value}" occurs more than once, also at {other} (case-insensitive)'
-UNKNOWN_EMPLOYEE = "no employee with GUID {value} in this snapshot"
-MORE_ERRORS = "... and {count} more problems"
 
 GUID_RE = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -90,73 +70,7 @@ CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 # are text. A name starting with "=", "+", "-", "@", a tab or a CR is a legal name; what shows it
 # (pages, e-mail, the Excel analysis) writes it as text.
 TEXT_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# A JSON string (skipped whole; one left open runs to the end, so the scan stays linear) or a
-# bracket: enough to find where the nesting gets too deep.
-_NESTING_RE = re.compile(r'"(?:[^"\\]|\\.?)*(?:"|\Z)|[\[\]{}]', re.DOTALL)
 USER_KINDS = frozenset(UserKind.values)
-
-
-def printable(text: str, limit: int = SHOWN_LENGTH) -> str:
-    """`text` as a message may show it: at most `limit` characters, and each character that is not
-    printable (controls, lone surrogates, format characters such as a right-to-left override, spaces
-    other than " ") as an escape like \\x00 or \\ud800, so printing a refusal can never fail or mislead."""
-    shown = "".join(char if char.isprintable() else _escape(char) for char in text[:limit])
-    return shown + "..." if len(text) > limit else shown
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
-class SnapshotError(DomainError):
-    """A refused snapshot. `message` names file, field and position; `errors` lists every problem."""
-
-    def __init__(self, message: str, *, errors: list[str] | None = None, total: int | None = None):
-        errors = errors if errors is not None else [message]
-        # Problems found, also those beyond the MAX_ERRORS_KEPT in `errors`.
-        super().__init__(message, errors=errors, total=total if total is not None else len(errors))
-        self.errors = self.details["errors"]
-        self.total = self.details["total"]
-
-    @classmethod
-    def from_errors(cls, errors: list[str], total: int | None = None) -> "SnapshotError":
-        return cls(format_errors(errors, total), errors=errors, total=total)
-
-
-def format_errors(errors: list[str], total: int | None = None) -> str:
-    total = len(errors) if total is None else total
-    shown = errors[:MAX_ERRORS_SHOWN]
-    if total > len(shown):
-        shown.append(MORE_ERRORS.format(count=total - len(shown)))
-    return "\n".join(shown)
-
-
-def shown_source(source_name: str) -> str:
-    return printable(source_name, SHOWN_NAME_LENGTH)
-
-
-def read_snapshot(stream: BinaryIO, *, source_name: str, max_bytes: int | None = None) -> bytes:
-    """The bytes of one snapshot from an open file or standard input, never more than `max_bytes`.
-
-    Raises SnapshotError when there are more than `max_bytes` (default SNAPSHOT_MAX_BYTES): a regular
-    file is refused by its size, a pipe after reading `max_bytes` + 1 bytes, so memory stays bounded.
-    An OSError of the read itself is left to the caller.
-    """
-    max_bytes = settings.SNAPSHOT_MAX_BYTES if max_bytes is None else max_bytes
-    refusal = f"{shown_source(source_name)}: {TOO_LARGE.format(max_bytes=max_bytes)}"
-    try:
-        size = os.fstat(stream.fileno()).st_size
-    except (AttributeError, OSError, ValueError):
-        size = 0  # not a file descriptor (an in-memory stream): the bounded read decides
-    if size > max_bytes:
-        raise SnapshotError(refusal)
-    raw = stream.read(max_bytes + 1)
-    if len(raw) > max_bytes:
-        raise SnapshotError(refusal)
-    return raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,75 +134,6 @@ CLIENT_CODE_LENGTH = _max_length(Client, "code")
 CLIENT_NAME_LENGTH = _max_length(Client, "name")
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str):
-        self.key = key
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
-    result = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
-    return result
-
-
-class _LongNumber:
-    """A JSON number with more than MAX_NUMBER_DIGITS characters, left unconverted."""
-
-    __slots__ = ("digits",)
-
-    def __init__(self, digits: int):
-        self.digits = digits
-
-
-def _parse_int(text: str) -> int | _LongNumber:
-    return int(text) if len(text) <= MAX_NUMBER_DIGITS else _LongNumber(len(text))
-
-
-def _parse_float(text: str) -> float | _LongNumber:
-    return float(text) if len(text) <= MAX_NUMBER_DIGITS else _LongNumber(len(text))
-
-
-def describe(value: Any) -> str:
-    """A short, printable rendering of any decoded JSON value, for a message that echoes one."""
-    if isinstance(value, _LongNumber):
-        return f"(a number of {value.digits} characters)"
-    if isinstance(value, bool | float) or value is None:
-        return json.dumps(value)
-    if isinstance(value, int):
-        # str() of a huge int is slow and, past 4,300 digits, refused.
-        return str(value) if value.bit_length() <= 64 else "(a number of more than 20 digits)"
-    if isinstance(value, str):
-        return f'"{printable(value)}"'
-    if isinstance(value, list):
-        return "(a list)"
-    if isinstance(value, dict):
-        return "(an object)"
-    return f"(a {type(value).__name__})"
-
-
-def _position(text: str, index: int) -> str:
-    line = text.count("\n", 0, index) + 1
-    column = index - (text.rfind("\n", 0, index) + 1) + 1
-    return f"line {line} column {column} (char {index})"
-
-
-def _too_deep_at(text: str) -> int | None:
-    """The index of the first bracket nested deeper than MAX_DEPTH, if any."""
-    depth = 0
-    for match in _NESTING_RE.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return match.start()
-        elif token in "]}":
-            depth -= 1
-    return None
-
-
 class _Parser:
     def __init__(self, source_name: str, *, now: datetime, max_bytes: int):
         self.source_name = shown_source(source_name)
@@ -322,7 +167,7 @@ class _Parser:
             return self.error(path, TOO_LONG.format(max=max_length))
         if found := SURROGATE_RE.search(value):
             return self.error(
-                path, LONE_SURROGATE.format(character=_escape(found.group()), position=found.start())
+                path, LONE_SURROGATE.format(character=escape_character(found.group()), position=found.start())
             )
         if code:
             if not value:
@@ -332,7 +177,8 @@ class _Parser:
             controls = CONTROL_RE
         if found := controls.search(value):
             return self.error(
-                path, CONTROL_CHARACTER.format(character=_escape(found.group()), position=found.start())
+                path,
+                CONTROL_CHARACTER.format(character=escape_character(found.group()), position=found.start()),
             )
         return value
 
@@ -439,7 +285,7 @@ class _Parser:
 
     def parse(self, data: Any) -> ParsedSnapshot:
         if isinstance(data, bytes | bytearray | str):
-            data = self.decode(data)
+            data = decode(data, max_bytes=self.max_bytes, refuse=self.refuse)
 
         def code_text(length):
             return lambda value, path: self.text(value, path, max_length=length, code=True)
@@ -527,31 +373,6 @@ class _Parser:
             declarations=tuple(declarations),
             clients=tuple(clients),
         )
-
-    def decode(self, raw: bytes | bytearray | str) -> Any:
-        # Before decoding: a str has at least one byte per character.
-        if len(raw) > self.max_bytes:
-            raise self.refuse(TOO_LARGE.format(max_bytes=self.max_bytes))
-        if isinstance(raw, bytes | bytearray):
-            # A byte order mark of UTF-16 or UTF-32, or a NUL byte next to the first character.
-            if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:2]:
-                raise self.refuse(NOT_UTF8_BUT_UTF16)
-            try:
-                raw = bytes(raw).decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise self.refuse(NOT_UTF8.format(position=exc.start)) from None
-        try:
-            return json.loads(
-                raw, object_pairs_hook=_no_duplicate_keys, parse_int=_parse_int, parse_float=_parse_float
-            )
-        except _DuplicateKey as exc:
-            raise self.refuse(DUPLICATE_KEY.format(key=printable(exc.key))) from None
-        except json.JSONDecodeError as exc:
-            raise self.refuse(NOT_JSON.format(detail=exc)) from None
-        except RecursionError:
-            index = _too_deep_at(raw)
-            where = "" if index is None else f" at {_position(raw, index)}"
-            raise self.refuse(TOO_DEEP.format(max=MAX_DEPTH, where=where)) from None
 
     def format_version(self, value, path):
         # `true == 1` in Python, so the type is checked exactly.

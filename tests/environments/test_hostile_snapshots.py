@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 
-from environments import services, snapshots
+from environments import services, snapshot_messages
 from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
 from environments.snapshots import SnapshotError, parse_snapshot
 from licensing.models import LicenseLine
@@ -220,7 +220,7 @@ def dates():
     yield refused(
         "taken_at-an-hour-ahead",
         encoded(with_value(("taken_at",), "2026-11-28T07:00:00+01:00")),
-        "taken_at: " + snapshots.IN_THE_FUTURE.format(value="2026-11-28T07:00:00+01:00"),
+        "taken_at: " + snapshot_messages.IN_THE_FUTURE.format(value="2026-11-28T07:00:00+01:00"),
     )
     edges = base(taken_at="2026-11-28T06:10:00+01:00")  # now + CLOCK_TOLERANCE exactly
     edges["users"][0]["last_login"] = "2026-11-29T06:00:00+01:00"  # now + a day exactly
@@ -570,7 +570,7 @@ def assert_clear(message: str, names: list[str], where: tuple[str, ...]) -> None
     message.encode("utf-8")  # strict: no lone surrogate
     assert not NOT_PRINTABLE.search(message), message
     lines = message.splitlines()
-    assert 1 <= len(lines) <= snapshots.MAX_ERRORS_SHOWN + 1
+    assert 1 <= len(lines) <= snapshot_messages.MAX_ERRORS_SHOWN + 1
     for line in lines:
         assert len(line) < 1000, line[:200]
         assert line.startswith(tuple(f"{name}: " for name in names)) or line.startswith("... and "), line
@@ -720,7 +720,7 @@ def test_standard_input_over_the_limit_set_in_the_environment_is_refused(world):
 
     assert result.returncode == 1
     assert result.stderr.decode() == (
-        "CommandError: <stdin>: " + snapshots.TOO_LARGE.format(max_bytes=1000) + "\n"
+        "CommandError: <stdin>: " + snapshot_messages.TOO_LARGE.format(max_bytes=1000) + "\n"
     )
 
 
@@ -748,7 +748,7 @@ def test_it_reads_no_more_than_the_limit_from_an_endless_standard_input(world, m
     with pytest.raises(CommandError) as error:
         call_command("import_snapshot", "-", stdout=io.StringIO())
 
-    assert str(error.value) == "<stdin>: " + snapshots.TOO_LARGE.format(max_bytes=100_000)
+    assert str(error.value) == "<stdin>: " + snapshot_messages.TOO_LARGE.format(max_bytes=100_000)
     assert pipe.delivered <= 100_001 + io.DEFAULT_BUFFER_SIZE
     assert dump() == before
 
@@ -761,7 +761,7 @@ def test_a_sparse_file_of_10_gib_is_refused_at_once(world, settings):
     with pytest.raises(CommandError) as error:
         call_command("import_snapshot", "big.json", stdout=io.StringIO())
 
-    assert str(error.value) == "big.json: " + snapshots.TOO_LARGE.format(max_bytes=1000)
+    assert str(error.value) == "big.json: " + snapshot_messages.TOO_LARGE.format(max_bytes=1000)
 
 
 def test_the_parser_refuses_bytes_and_text_over_the_limit_for_the_api_too():
@@ -770,7 +770,9 @@ def test_the_parser_refuses_bytes_and_text_over_the_limit_for_the_api_too():
     for data in (raw, raw.decode()):
         with pytest.raises(SnapshotError) as error:
             parse_snapshot(data, source_name="PUT O12345AA", now=NOW, max_bytes=len(raw) - 1)
-        assert error.value.message == "PUT O12345AA: " + snapshots.TOO_LARGE.format(max_bytes=len(raw) - 1)
+        assert error.value.message == "PUT O12345AA: " + snapshot_messages.TOO_LARGE.format(
+            max_bytes=len(raw) - 1
+        )
         assert parse_snapshot(data, source_name="PUT O12345AA", now=NOW, max_bytes=len(raw)).users
 
 
@@ -782,9 +784,9 @@ def test_the_date_window_moves_with_the_now_it_is_given():
         parse_snapshot(data, source_name="a.json", now=earlier)
 
     assert error.value.errors == [
-        "a.json: taken_at: " + snapshots.IN_THE_FUTURE.format(value="2026-11-28T00:45:00+01:00"),
+        "a.json: taken_at: " + snapshot_messages.IN_THE_FUTURE.format(value="2026-11-28T00:45:00+01:00"),
         "a.json: users[0].last_login: "
-        + snapshots.LOGIN_IN_THE_FUTURE.format(value="2026-11-27T10:00:00+01:00"),
+        + snapshot_messages.LOGIN_IN_THE_FUTURE.format(value="2026-11-27T10:00:00+01:00"),
     ]
     assert parse_snapshot(data, source_name="a.json", now=NOW).taken_at.year == 2026
 
@@ -796,9 +798,9 @@ def test_it_counts_every_problem_even_beyond_those_it_keeps():
     with pytest.raises(SnapshotError) as error:
         parse_snapshot(data, source_name="a.json", now=NOW)
 
-    assert len(error.value.errors) == snapshots.MAX_ERRORS_KEPT
+    assert len(error.value.errors) == snapshot_messages.MAX_ERRORS_KEPT
     assert error.value.total == 5000  # a wrong code and four missing flags each
-    assert error.value.message.splitlines()[-1] == snapshots.MORE_ERRORS.format(count=5000 - 20)
+    assert error.value.message.splitlines()[-1] == snapshot_messages.MORE_ERRORS.format(count=5000 - 20)
 
 
 def test_a_value_the_database_refuses_as_data_is_still_a_clear_refusal(world):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.management import CommandError, call_command
 
-from environments import services, snapshots
+from environments import services, snapshot_messages
 from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
 from environments.snapshots import SnapshotError, parse_snapshot
 from environments.usage import count_usage
@@ -140,56 +140,68 @@ def set_path(data, path, value):
 _DELETE = object()
 
 REFUSALS = [
-    (("users", 3, "profit"), 1, "users[3].profit: " + snapshots.EXPECTED_BOOLEAN),
-    (("users", 0, "blocked"), "false", "users[0].blocked: " + snapshots.EXPECTED_BOOLEAN),
-    (("users", 1, "insite"), None, "users[1].insite: " + snapshots.EXPECTED_BOOLEAN),
-    (("employees", 2, "in_service"), "yes", "employees[2].in_service: " + snapshots.EXPECTED_BOOLEAN),
-    (("users", 0, "code"), 12345, "users[0].code: " + snapshots.EXPECTED_STRING),
-    (("users", 1, "name"), ["P."], "users[1].name: " + snapshots.EXPECTED_STRING),
-    (("clients", 0, "name"), 7, "clients[0].name: " + snapshots.EXPECTED_STRING),
-    (("declarations", 1, "number"), 123456789, "declarations[1].number: " + snapshots.EXPECTED_STRING),
-    (("users", 2, "code"), "", "users[2].code: " + snapshots.EMPTY),
-    (("users", 2, "code"), " 12345.uitzend", "users[2].code: " + snapshots.SURROUNDING_SPACE),
-    (("users", 0, "email"), "j.jansen at example.nl", "users[0].email: " + snapshots.EXPECTED_EMAIL),
-    (("users", 0, "kind"), "admin", "users[0].kind: " + snapshots.EXPECTED_KIND),
-    (("taken_at",), "2026-11-28T00:45:00", "taken_at: " + snapshots.EXPECTED_DATETIME),
-    (("taken_at",), "gisteren", "taken_at: " + snapshots.EXPECTED_DATETIME),
-    (("users", 0, "last_login"), "2026-11-27 10:00", "users[0].last_login: " + snapshots.EXPECTED_DATETIME),
-    (("employees", 1, "guid"), "not-a-guid", "employees[1].guid: " + snapshots.EXPECTED_GUID),
-    (("employees", 1, "guid"), GUID_DEBOER.replace("-", ""), "employees[1].guid: " + snapshots.EXPECTED_GUID),
-    (("users", 1, "employee"), "6f1c2d3e-zzzz", "users[1].employee: " + snapshots.EXPECTED_GUID),
+    (("users", 3, "profit"), 1, "users[3].profit: " + snapshot_messages.EXPECTED_BOOLEAN),
+    (("users", 0, "blocked"), "false", "users[0].blocked: " + snapshot_messages.EXPECTED_BOOLEAN),
+    (("users", 1, "insite"), None, "users[1].insite: " + snapshot_messages.EXPECTED_BOOLEAN),
+    (("employees", 2, "in_service"), "yes", "employees[2].in_service: " + snapshot_messages.EXPECTED_BOOLEAN),
+    (("users", 0, "code"), 12345, "users[0].code: " + snapshot_messages.EXPECTED_STRING),
+    (("users", 1, "name"), ["P."], "users[1].name: " + snapshot_messages.EXPECTED_STRING),
+    (("clients", 0, "name"), 7, "clients[0].name: " + snapshot_messages.EXPECTED_STRING),
+    (
+        ("declarations", 1, "number"),
+        123456789,
+        "declarations[1].number: " + snapshot_messages.EXPECTED_STRING,
+    ),
+    (("users", 2, "code"), "", "users[2].code: " + snapshot_messages.EMPTY),
+    (("users", 2, "code"), " 12345.uitzend", "users[2].code: " + snapshot_messages.SURROUNDING_SPACE),
+    (("users", 0, "email"), "j.jansen at example.nl", "users[0].email: " + snapshot_messages.EXPECTED_EMAIL),
+    (("users", 0, "kind"), "admin", "users[0].kind: " + snapshot_messages.EXPECTED_KIND),
+    (("taken_at",), "2026-11-28T00:45:00", "taken_at: " + snapshot_messages.EXPECTED_DATETIME),
+    (("taken_at",), "gisteren", "taken_at: " + snapshot_messages.EXPECTED_DATETIME),
+    (
+        ("users", 0, "last_login"),
+        "2026-11-27 10:00",
+        "users[0].last_login: " + snapshot_messages.EXPECTED_DATETIME,
+    ),
+    (("employees", 1, "guid"), "not-a-guid", "employees[1].guid: " + snapshot_messages.EXPECTED_GUID),
+    (
+        ("employees", 1, "guid"),
+        GUID_DEBOER.replace("-", ""),
+        "employees[1].guid: " + snapshot_messages.EXPECTED_GUID,
+    ),
+    (("users", 1, "employee"), "6f1c2d3e-zzzz", "users[1].employee: " + snapshot_messages.EXPECTED_GUID),
     (
         ("users", 1, "employee"),
         "6f1c2d3e-0000-4000-8000-000000000099",
         "users[1].employee: "
-        + snapshots.UNKNOWN_EMPLOYEE.format(value="6f1c2d3e-0000-4000-8000-000000000099"),
+        + snapshot_messages.UNKNOWN_EMPLOYEE.format(value="6f1c2d3e-0000-4000-8000-000000000099"),
     ),
     (
         ("users", 3, "code"),
         "12345.JANSEN",
-        "users[3].code: " + snapshots.DUPLICATE.format(value="12345.JANSEN", other="users[0]"),
+        "users[3].code: " + snapshot_messages.DUPLICATE.format(value="12345.JANSEN", other="users[0]"),
     ),
     (
         ("employees", 2, "guid"),
         GUID_JANSEN.upper(),
-        "employees[2].guid: " + snapshots.DUPLICATE.format(value=GUID_JANSEN, other="employees[0]"),
+        "employees[2].guid: " + snapshot_messages.DUPLICATE.format(value=GUID_JANSEN, other="employees[0]"),
     ),
     (
         ("declarations", 1, "number"),
         "123456789l01",
         "declarations[1].number: "
-        + snapshots.DUPLICATE.format(value="123456789l01", other="declarations[0]"),
+        + snapshot_messages.DUPLICATE.format(value="123456789l01", other="declarations[0]"),
     ),
-    (("format",), 2, "format: " + snapshots.UNSUPPORTED_FORMAT.format(value=2)),
-    (("format",), True, "format: " + snapshots.UNSUPPORTED_FORMAT.format(value="true")),
-    (("format",), "1", "format: " + snapshots.UNSUPPORTED_FORMAT.format(value='"1"')),
-    (("environment",), "X12345AA", "environment: " + snapshots.EXPECTED_ENVIRONMENT_CODE),
-    (("environment",), "o12345aa", "environment: " + snapshots.EXPECTED_ENVIRONMENT_CODE),
-    (("users",), {"code": "x"}, "users: " + snapshots.EXPECTED_LIST),
-    (("users", 4), "12345.jansen", "users[4]: " + snapshots.EXPECTED_OBJECT),
-    (("users", 3, "outsite"), _DELETE, "users[3].outsite: " + snapshots.MISSING),
-    (("clients",), _DELETE, "clients: " + snapshots.MISSING),
-    (("users", 2, "profit_users"), True, "users[2].profit_users: " + snapshots.UNKNOWN_FIELD),
+    (("format",), 2, "format: " + snapshot_messages.UNSUPPORTED_FORMAT.format(value=2)),
+    (("format",), True, "format: " + snapshot_messages.UNSUPPORTED_FORMAT.format(value="true")),
+    (("format",), "1", "format: " + snapshot_messages.UNSUPPORTED_FORMAT.format(value='"1"')),
+    (("environment",), "X12345AA", "environment: " + snapshot_messages.EXPECTED_ENVIRONMENT_CODE),
+    (("environment",), "o12345aa", "environment: " + snapshot_messages.EXPECTED_ENVIRONMENT_CODE),
+    (("users",), {"code": "x"}, "users: " + snapshot_messages.EXPECTED_LIST),
+    (("users", 4), "12345.jansen", "users[4]: " + snapshot_messages.EXPECTED_OBJECT),
+    (("users", 3, "outsite"), _DELETE, "users[3].outsite: " + snapshot_messages.MISSING),
+    (("clients",), _DELETE, "clients: " + snapshot_messages.MISSING),
+    (("users", 2, "profit_users"), True, "users[2].profit_users: " + snapshot_messages.UNKNOWN_FIELD),
     (("environment",), "O99999AA", "environment: " + services.UNKNOWN_ENVIRONMENT.format(code="O99999AA")),
     (
         ("taken_at",),
@@ -200,7 +212,7 @@ REFUSALS = [
     (
         ("taken_at",),
         "2099-01-01T00:00:00+00:00",
-        "taken_at: " + snapshots.IN_THE_FUTURE.format(value="2099-01-01T00:00:00+00:00"),
+        "taken_at: " + snapshot_messages.IN_THE_FUTURE.format(value="2099-01-01T00:00:00+00:00"),
     ),
 ]
 
@@ -236,14 +248,14 @@ def test_it_refuses_a_file_that_is_not_json(imported):
 def test_it_refuses_json_that_is_not_an_object(imported):
     write("O12345AA.json", [snapshot_data()])
 
-    assert refuse("O12345AA.json") == "O12345AA.json: " + snapshots.EXPECTED_OBJECT
+    assert refuse("O12345AA.json") == "O12345AA.json: " + snapshot_messages.EXPECTED_OBJECT
 
 
 def test_it_refuses_a_key_given_twice(imported):
     with open("O12345AA.json", "w") as file:
         file.write(json.dumps(snapshot_data())[:-1] + ', "format": 1}')
 
-    assert refuse("O12345AA.json") == "O12345AA.json: " + snapshots.DUPLICATE_KEY.format(key="format")
+    assert refuse("O12345AA.json") == "O12345AA.json: " + snapshot_messages.DUPLICATE_KEY.format(key="format")
 
 
 def test_it_refuses_a_file_that_cannot_be_read(imported):
@@ -270,7 +282,7 @@ def test_it_refuses_user_codes_twice_whatever_their_case(imported):
 
     error = refuse("O12345AA.json")
 
-    assert error == "O12345AA.json: users[5].code: " + snapshots.DUPLICATE.format(
+    assert error == "O12345AA.json: users[5].code: " + snapshot_messages.DUPLICATE.format(
         value="12345.deBoer", other="users[1]"
     )
 
@@ -280,7 +292,7 @@ def test_it_refuses_client_codes_twice_whatever_their_case(imported):
     data["clients"].append({"code": "c0001"})
     write("O12345AA.json", data)
 
-    assert refuse("O12345AA.json") == "O12345AA.json: clients[1].code: " + snapshots.DUPLICATE.format(
+    assert refuse("O12345AA.json") == "O12345AA.json: clients[1].code: " + snapshot_messages.DUPLICATE.format(
         value="c0001", other="clients[0]"
     )
 
@@ -330,7 +342,7 @@ def test_it_reports_every_problem_of_every_file(imported):
     lines = refuse("O12345AA.json", "T12345AA.json").splitlines()
 
     assert "O12345AA.json: users[0].profit: expected true or false" in lines
-    assert "O12345AA.json: employees[0].guid: " + snapshots.EXPECTED_GUID in lines
+    assert "O12345AA.json: employees[0].guid: " + snapshot_messages.EXPECTED_GUID in lines
     assert "T12345AA.json: format: unsupported format 3, expected 1" in lines
 
 

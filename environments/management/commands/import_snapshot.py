@@ -3,13 +3,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from environments.services import import_snapshots
-from environments.snapshots import (
-    SnapshotError,
-    format_errors,
-    parse_snapshot,
-    read_snapshot,
-    shown_source,
-)
+from environments.snapshot_messages import SnapshotError, format_errors, shown_source
+from environments.snapshot_reading import read_snapshot
+from environments.snapshots import parse_snapshot
 
 CANNOT_READ = "cannot read: {reason}"
 

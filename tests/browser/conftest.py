@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from portal import demo
+from portal.demo_data import PASSWORD_BEHEERDER, PASSWORD_MEDEWERKER
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -24,8 +25,8 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1280, "height": 800}
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
-BEHEERDER = ("beheerder@example.nl", demo.PASSWORD_BEHEERDER)
-MEDEWERKER = ("medewerker@example.nl", demo.PASSWORD_MEDEWERKER)
+BEHEERDER = ("beheerder@example.nl", PASSWORD_BEHEERDER)
+MEDEWERKER = ("medewerker@example.nl", PASSWORD_MEDEWERKER)
 
 
 @pytest.fixture(scope="package")

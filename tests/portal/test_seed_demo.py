@@ -14,7 +14,7 @@ from environments.vocabulary import Item, scopes_for
 from licensing.models import License, LicenseLine, LicenseMutation
 from licensing.monitoring.charts import usage_chart
 from licensing.monitoring.models import UsageSnapshot
-from portal import demo
+from portal import demo, demo_data
 from portal.models import Contact, Customer, Membership, Role
 from tests.environments.test_counting_property import plain_count
 
@@ -120,7 +120,7 @@ def test_seeding_again_brings_back_changed_demo_data(seeded):
     assert {key: value for key, value in after.items() if key != "users"} == {
         key: value for key, value in seeded.items() if key != "users"
     }
-    assert authenticate(username="beheerder@example.nl", password=demo.PASSWORD_BEHEERDER) == user
+    assert authenticate(username="beheerder@example.nl", password=demo_data.PASSWORD_BEHEERDER) == user
 
 
 def test_a_newer_snapshot_does_not_make_the_demo_refuse_to_seed(seeded):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from portal import demo
+from portal import demo, demo_data
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         demo.seed(log=self.stdout.write)
         self.stdout.write(
-            f"demo logins: beheerder@example.nl / {demo.PASSWORD_BEHEERDER}, "
-            f"medewerker@example.nl / {demo.PASSWORD_MEDEWERKER}, "
-            f"beheerder67890@example.nl / {demo.PASSWORD_BEHEERDER}"
+            f"demo logins: beheerder@example.nl / {demo_data.PASSWORD_BEHEERDER}, "
+            f"medewerker@example.nl / {demo_data.PASSWORD_MEDEWERKER}, "
+            f"beheerder67890@example.nl / {demo_data.PASSWORD_BEHEERDER}"
         )

@@ -121,6 +121,13 @@ def test_it_refuses_a_nul_byte_in_a_query_key_or_in_any_of_its_values(client, be
     assert client.get(f"{EMPLOYEES}?{query}").status_code == 400
 
 
+def test_it_refuses_a_nul_byte_in_the_path(client):
+    # The one path parameter that is text: the password reset link.
+    response = client.get("/wachtwoord-instellen/MQ%00/set-password/")
+
+    assert response.status_code == 400
+
+
 def test_it_refuses_a_nul_byte_before_the_login_redirect(client, filled):
     response = client.get(MAINTENANCE, {"q": "\x00"})
 

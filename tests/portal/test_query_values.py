@@ -163,6 +163,15 @@ def test_the_refusal_is_in_the_chosen_language(client, beheerder, filled):
     assert "Bad request" in response.content.decode()
 
 
+def test_too_many_fields_are_refused_by_django_and_not_a_server_error(client, beheerder, filled):
+    # The guard reads every query and form before the view, so Django's field limit applies there.
+    client.force_login(beheerder.user)
+    fields = {f"f{n}": "1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+
+    assert client.get(MAINTENANCE, fields).status_code == 400
+    assert client.post(reverse("portal:invite_contact"), fields).status_code == 400
+
+
 def test_other_control_characters_are_searched_for_as_they_are(client, beheerder, filled):
     client.force_login(beheerder.user)
 

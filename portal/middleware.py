@@ -50,11 +50,11 @@ NUL = "\x00"
 
 
 class NulByteInRequest(SuspiciousOperation):
-    """A NUL byte in a query or form key or value, or in a cookie: Django answers 400 (400.html)."""
+    """A NUL byte in the path, a query or form key or value, or a cookie: Django answers 400 (400.html)."""
 
 
 class RefuseNulBytesMiddleware:
-    """Refuses a request with a NUL byte in its query string, form data or cookies, before any view.
+    """Refuses a request with a NUL byte in its path, query string, form data or cookies, before any view.
 
     PostgreSQL cannot hold NUL in text, so a search, filter or session key with one fails in the
     database (500). No browser sends one from a link, form or cookie; only a hand-made request does.
@@ -66,8 +66,13 @@ class RefuseNulBytesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _holds_nul(request.GET) or _holds_nul(request.POST) or _cookies_hold_nul(request.COOKIES):
-            raise NulByteInRequest("NUL byte in the query string, form data or cookies")
+        if (
+            NUL in request.path_info
+            or _holds_nul(request.GET)
+            or _holds_nul(request.POST)
+            or _cookies_hold_nul(request.COOKIES)
+        ):
+            raise NulByteInRequest("NUL byte in the path, query string, form data or cookies")
         return self.get_response(request)
 
 

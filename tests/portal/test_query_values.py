@@ -123,6 +123,13 @@ def test_it_refuses_a_nul_byte_in_a_query_key_or_in_any_of_its_values(client, be
     assert client.get(f"{EMPLOYEES}?{query}").status_code == 400
 
 
+def test_it_refuses_a_nul_byte_in_the_path(client):
+    # The one path parameter that is text: the password reset link.
+    response = client.get("/wachtwoord-instellen/MQ%00/set-password/")
+
+    assert response.status_code == 400
+
+
 def test_it_refuses_a_nul_byte_before_the_login_redirect(client, filled):
     response = client.get(MAINTENANCE, {"q": "\x00"})
 
@@ -156,6 +163,15 @@ def test_the_refusal_is_in_the_chosen_language(client, beheerder, filled):
 
     assert response.status_code == 400
     assert "Bad request" in response.content.decode()
+
+
+def test_too_many_fields_are_refused_by_django_and_not_a_server_error(client, beheerder, filled):
+    # The guard reads every query and form before the view, so Django's field limit applies there.
+    client.force_login(beheerder.user)
+    fields = {f"f{n}": "1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+
+    assert client.get(MAINTENANCE, fields).status_code == 400
+    assert client.post(reverse("portal:invite_contact"), fields).status_code == 400
 
 
 def test_other_control_characters_are_searched_for_as_they_are(client, beheerder, filled):

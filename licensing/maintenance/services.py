@@ -15,6 +15,7 @@ from environments.usage import Usage, count_usage
 from environments.vocabulary import Item, Scope
 from licensing.models import LicenseLine
 from licensing.recount import lock_license_lines, recount_customers
+from portal.errors import DomainError
 from portal.models import Contact, Customer, Membership, Role
 
 from .models import UserBlockChange
@@ -35,10 +36,8 @@ SNAPSHOT_STAYS_TRUTH = _(
 )
 
 
-class NothingChanged(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class NothingChanged(DomainError):
+    """A block or unblock that changed nothing; the message says why."""
 
 
 class WouldExceedLicense(NothingChanged):

@@ -1,9 +1,13 @@
-"""A customer's license, its countable lines and the append-only record of every change."""
+"""A customer's license, its countable lines with their usage level, and the append-only record of
+every change."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import BigIntegerField, Case, Q, Value, When
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan
 from django.utils.translation import gettext_lazy as _
 
 from environments.vocabulary import ENVIRONMENT_SCOPES, ENVIRONMENT_TYPE_ITEMS, LICENSE_ITEMS, Item, Scope
@@ -52,6 +56,65 @@ class License(models.Model):
                 raise ValidationError(
                     {"edition": SMALL_BUSINESS_ENVIRONMENTS % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}}
                 )
+
+
+# A line is almost full when at least ALMOST_FULL_IN_USE_PERCENT of its maximum is in use and fewer
+# than ALMOST_FULL_AVAILABLE, or fewer than ALMOST_FULL_PERCENT of the maximum, are left. The share in
+# use keeps small lines (0 of 2 in use) from being flagged just because their maximum is small.
+ALMOST_FULL_AVAILABLE = 5
+ALMOST_FULL_PERCENT = 10
+ALMOST_FULL_IN_USE_PERCENT = 80
+
+
+class UsageLevel(models.TextChoices):
+    """How full a line is: the one rule of the dashboard, Licentiedata, the line page and the workbook."""
+
+    OK = "ok", _("In orde")
+    ALMOST_FULL = "almost_full", _("Bijna vol")
+    FULL = "full", _("Vol")
+    OVER = "over", _("Overschreden")
+
+
+def usage_level(*, maximum: int, in_use: int) -> UsageLevel:
+    """Over when more is in use than allowed; full at the maximum (of a line that allows any); almost
+    full by the constants above; ok otherwise (a maximum of 0 with nothing in use is ok)."""
+    available = maximum - in_use
+    if in_use > maximum:
+        return UsageLevel.OVER
+    if in_use == maximum and maximum > 0:
+        return UsageLevel.FULL
+    if (
+        in_use > 0
+        and in_use * 100 >= maximum * ALMOST_FULL_IN_USE_PERCENT
+        and (available < ALMOST_FULL_AVAILABLE or available * 100 < maximum * ALMOST_FULL_PERCENT)
+    ):
+        return UsageLevel.ALMOST_FULL
+    return UsageLevel.OK
+
+
+def usage_level_expression(
+    maximum: Combinable | str = "maximum", in_use: Combinable | str = "in_use"
+) -> Case:
+    """`usage_level` as a database expression over two columns (or expressions), for filtering and
+    annotating. In bigint: an in-use count near the top of its integer column times 100 overflows."""
+    maximum = Cast(maximum, BigIntegerField())
+    in_use = Cast(in_use, BigIntegerField())
+    available = maximum - in_use
+    almost_full = (
+        GreaterThan(in_use, 0)
+        & GreaterThanOrEqual(in_use * 100, maximum * ALMOST_FULL_IN_USE_PERCENT)
+        & (
+            LessThan(available, ALMOST_FULL_AVAILABLE)
+            | LessThan(available * 100, maximum * ALMOST_FULL_PERCENT)
+        )
+    )
+    return Case(
+        When(GreaterThan(in_use, maximum), then=Value(UsageLevel.OVER.value)),
+        When(Exact(in_use, maximum) & GreaterThan(maximum, 0), then=Value(UsageLevel.FULL.value)),
+        When(almost_full, then=Value(UsageLevel.ALMOST_FULL.value)),
+        default=Value(UsageLevel.OK.value),
+        output_field=models.CharField(),
+    )
 
 
 class LicenseLine(models.Model):
@@ -111,6 +174,10 @@ class LicenseLine(models.Model):
     @property
     def has_deviation(self) -> bool:
         return self.portal != self.maximum
+
+    @property
+    def level(self) -> UsageLevel:
+        return usage_level(maximum=self.maximum, in_use=self.in_use)
 
 
 class LicenseMutation(models.Model):

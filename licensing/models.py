@@ -11,6 +11,7 @@ from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, Les
 from django.utils.translation import gettext_lazy as _
 
 from environments.vocabulary import ENVIRONMENT_SCOPES, ENVIRONMENT_TYPE_ITEMS, LICENSE_ITEMS, Item, Scope
+from portal.append_only import AppendOnlyModel
 from portal.models import Contact, Customer
 
 # The edition Profit Small Business never allows more than this many environments.
@@ -180,7 +181,7 @@ class LicenseLine(models.Model):
         return usage_level(maximum=self.maximum, in_use=self.in_use)
 
 
-class LicenseMutation(models.Model):
+class LicenseMutation(AppendOnlyModel):
     """One accepted change of a license count. Append-only: never updated or deleted."""
 
     line = models.ForeignKey(LicenseLine, on_delete=models.PROTECT, related_name="mutations")
@@ -217,15 +218,6 @@ class LicenseMutation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.old_maximum} → {self.new_quantity}"
-
-    def save(self, *args, **kwargs):
-        # The audit trail is append-only; a correction is a new mutation.
-        if self.pk is not None:
-            raise ValueError("LicenseMutation is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("LicenseMutation is append-only")
 
 
 class RequestStatus(models.TextChoices):

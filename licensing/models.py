@@ -16,7 +16,11 @@ from portal.models import Contact, Customer
 
 # The edition Profit Small Business never allows more than this many environments.
 SMALL_BUSINESS_MAX_ENVIRONMENTS = 10
-SMALL_BUSINESS_ENVIRONMENTS = _("Profit Small Business staat nooit meer dan %(cap)s omgevingen toe.")
+# The one message of that cap: the back office (model clean, admin) and the portal (services) say it.
+SMALL_BUSINESS_CAP = _(
+    "Profit Small Business staat nooit meer dan %(cap)s omgevingen toe. Voor meer omgevingen is een "
+    "andere editie nodig: dien een licentieaanvraag in."
+)
 # Upper bound for any license quantity: far beyond any real license, well inside the column.
 MAX_QUANTITY = 1_000_000
 
@@ -47,6 +51,14 @@ class License(models.Model):
     def is_small_business(self) -> bool:
         return self.edition == Edition.SMALL_BUSINESS
 
+    def exceeds_cap(self, *, item: str, quantity: int) -> bool:
+        """True if the edition does not allow `quantity` of `item` (Small Business: environments)."""
+        return (
+            self.is_small_business
+            and item == Item.ENVIRONMENTS
+            and quantity > SMALL_BUSINESS_MAX_ENVIRONMENTS
+        )
+
     def clean(self) -> None:
         # The back office must not turn a license with more environments into Small Business.
         if self.is_small_business and self.pk:
@@ -55,7 +67,7 @@ class License(models.Model):
             ).exists()
             if too_many:
                 raise ValidationError(
-                    {"edition": SMALL_BUSINESS_ENVIRONMENTS % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}}
+                    {"edition": SMALL_BUSINESS_CAP % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}}
                 )
 
 
@@ -158,15 +170,8 @@ class LicenseLine(models.Model):
         return f"{self.license.customer.number} {self.get_item_display()} ({self.get_scope_display()})"
 
     def clean(self) -> None:
-        if (
-            self.item == Item.ENVIRONMENTS
-            and self.license_id
-            and self.license.is_small_business
-            and self.maximum > SMALL_BUSINESS_MAX_ENVIRONMENTS
-        ):
-            raise ValidationError(
-                {"maximum": SMALL_BUSINESS_ENVIRONMENTS % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}}
-            )
+        if self.license_id and self.license.exceeds_cap(item=self.item, quantity=self.maximum):
+            raise ValidationError({"maximum": SMALL_BUSINESS_CAP % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}})
 
     @property
     def available(self) -> int:

@@ -186,6 +186,14 @@ class LicenseLine(models.Model):
         return usage_level(maximum=self.maximum, in_use=self.in_use)
 
 
+class MutationSource(models.TextChoices):
+    """Where a LicenseMutation came from (its `source` column)."""
+
+    PORTAL = "portal", _("portaal")
+    BACKOFFICE = "backoffice", _("backoffice")
+    REQUEST = "request", _("licentieaanvraag")
+
+
 class LicenseMutation(AppendOnlyModel):
     """One accepted change of a license count. Append-only: never updated or deleted."""
 
@@ -212,7 +220,7 @@ class LicenseMutation(AppendOnlyModel):
     in_use = models.PositiveIntegerField(_("in gebruik bij wijziging"), null=True, blank=True)
     acknowledged_deviation = models.BooleanField(_("afwijking bevestigd"), default=False)
     source = models.CharField(
-        _("bron"), max_length=20, default="portal", help_text=_("portal, backoffice of request.")
+        _("bron"), max_length=20, choices=MutationSource.choices, default=MutationSource.PORTAL
     )
 
     class Meta:

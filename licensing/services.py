@@ -23,6 +23,7 @@ from .models import (
     LicenseLine,
     LicenseMutation,
     LicenseRequest,
+    MutationSource,
     RequestStatus,
 )
 from .recount import fresh_in_use
@@ -40,14 +41,6 @@ REQUEST_NEEDS_QUANTITY = _("Geef het gewenste aantal op.")
 REQUEST_NEEDS_MOTIVATION = _("Geef een motivatie op.")
 REQUEST_ALREADY_DECIDED = _("Over deze aanvraag is al besloten.")
 REJECTION_NEEDS_REASON = _("Geef een reden voor de afwijzing op.")
-
-
-class MutationSource:
-    """Where a LicenseMutation came from (its `source` column)."""
-
-    PORTAL = "portal"
-    BACKOFFICE = "backoffice"
-    REQUEST = "request"
 
 
 class LicenseError(DomainError):

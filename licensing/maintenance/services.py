@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from environments.services import users_set_blocked
+from environments.services import environment_users_set_blocked
 from environments.usage import Usage, count_usage
 from environments.vocabulary import Item, Scope
 from licensing.models import LicenseLine
@@ -112,7 +112,7 @@ def _set_blocked(
         # so two unblocks (or an unblock and a mutation) of a full line cannot both go through.
         lines = None if blocked else lock_license_lines(customer_id=customer.id)
         before = None if blocked else _fresh_usage(customer)
-        changed = users_set_blocked(
+        changed = environment_users_set_blocked(
             customer_id=customer.id, identity_id=identity_id, blocked=blocked, environment_id=environment_id
         )
         if not changed:

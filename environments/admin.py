@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from portal.admin import ReadOnlyAdmin
+
 from .models import Client, Declaration, Employee, Environment, EnvironmentUser
 
 
@@ -13,7 +15,7 @@ class EnvironmentAdmin(admin.ModelAdmin):
     readonly_fields = ["data_taken_at", "data_imported_at", "created_at"]
 
 
-class EnvironmentDataAdmin(admin.ModelAdmin):
+class EnvironmentDataAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Environment data only ever changes through a snapshot import, so the back office reads it.
 
     The one exception, blocking and unblocking a user, are actions that licensing/admin.py adds to
@@ -23,15 +25,6 @@ class EnvironmentDataAdmin(admin.ModelAdmin):
     list_select_related = ["environment__customer"]
     list_per_page = 50
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EnvironmentUser)

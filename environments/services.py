@@ -229,7 +229,7 @@ def _insert_rows(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> None:
             copy.write_row(row)
 
 
-def users_set_blocked(
+def environment_users_set_blocked(
     *, customer_id: int, identity_id: int, blocked: bool, environment_id: int | None = None
 ) -> list[str]:
     """Block or unblock one user (identity) in the customer's active environments, or in one of them.

@@ -4,7 +4,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.admin import ServiceAdmin
+from portal.admin import ReadOnlyAdmin, ServiceAdmin
 
 from . import services
 from .models import License, LicenseLine, LicenseMutation, LicenseRequest
@@ -106,7 +106,7 @@ class LicenseLineAdmin(ServiceAdmin):
 
 
 @admin.register(LicenseMutation)
-class LicenseMutationAdmin(admin.ModelAdmin):
+class LicenseMutationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The audit trail: read-only for everybody."""
 
     list_display = [
@@ -124,15 +124,6 @@ class LicenseMutationAdmin(admin.ModelAdmin):
     list_select_related = ["customer", "line__license__customer", "user"]
     search_fields = ["=customer__number", "by"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RejectionForm(forms.Form):
@@ -229,16 +220,3 @@ class LicenseRequestAdmin(admin.ModelAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
         )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """An audit record: vendor staff look, nobody edits."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

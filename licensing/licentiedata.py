@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from environments.vocabulary import Scope
 from portal.models import Customer
 
-from .models import License, LicenseLine
+from .models import License, LicenseLine, UsageLevel
 from .monitoring.charts import UsageChart, usage_chart, usage_histories
 from .monitoring.selectors import open_warnings_json
 from .selectors import lines_in_order
@@ -72,10 +72,9 @@ class OverviewRow:
         return min(100, round(100 * self.line.in_use / self.line.maximum))
 
     @property
-    def level(self) -> str:
-        if self.line.in_use > self.line.maximum:
-            return "over"
-        return "full" if self.percent >= 90 else "ok"
+    def level(self) -> UsageLevel:
+        """The colour of the row and its usage bar."""
+        return self.line.level
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,26 @@
-"""A customer's license, its countable lines and the append-only record of every change."""
+"""A customer's license, its countable lines with their usage level, and the append-only record of
+every change."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import BigIntegerField, Case, Q, Value, When
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan
 from django.utils.translation import gettext_lazy as _
 
 from environments.vocabulary import ENVIRONMENT_SCOPES, ENVIRONMENT_TYPE_ITEMS, LICENSE_ITEMS, Item, Scope
+from portal.append_only import AppendOnlyModel
 from portal.models import Contact, Customer
 
 # The edition Profit Small Business never allows more than this many environments.
 SMALL_BUSINESS_MAX_ENVIRONMENTS = 10
-SMALL_BUSINESS_ENVIRONMENTS = _("Profit Small Business staat nooit meer dan %(cap)s omgevingen toe.")
+# The one message of that cap: the back office (model clean, admin) and the portal (services) say it.
+SMALL_BUSINESS_CAP = _(
+    "Profit Small Business staat nooit meer dan %(cap)s omgevingen toe. Voor meer omgevingen is een "
+    "andere editie nodig: dien een licentieaanvraag in."
+)
 # Upper bound for any license quantity: far beyond any real license, well inside the column.
 MAX_QUANTITY = 1_000_000
 
@@ -42,6 +51,14 @@ class License(models.Model):
     def is_small_business(self) -> bool:
         return self.edition == Edition.SMALL_BUSINESS
 
+    def exceeds_cap(self, *, item: str, quantity: int) -> bool:
+        """True if the edition does not allow `quantity` of `item` (Small Business: environments)."""
+        return (
+            self.is_small_business
+            and item == Item.ENVIRONMENTS
+            and quantity > SMALL_BUSINESS_MAX_ENVIRONMENTS
+        )
+
     def clean(self) -> None:
         # The back office must not turn a license with more environments into Small Business.
         if self.is_small_business and self.pk:
@@ -50,8 +67,67 @@ class License(models.Model):
             ).exists()
             if too_many:
                 raise ValidationError(
-                    {"edition": SMALL_BUSINESS_ENVIRONMENTS % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}}
+                    {"edition": SMALL_BUSINESS_CAP % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}}
                 )
+
+
+# A line is almost full when at least ALMOST_FULL_IN_USE_PERCENT of its maximum is in use and fewer
+# than ALMOST_FULL_AVAILABLE, or fewer than ALMOST_FULL_PERCENT of the maximum, are left. The share in
+# use keeps small lines (0 of 2 in use) from being flagged just because their maximum is small.
+ALMOST_FULL_AVAILABLE = 5
+ALMOST_FULL_PERCENT = 10
+ALMOST_FULL_IN_USE_PERCENT = 80
+
+
+class UsageLevel(models.TextChoices):
+    """How full a line is: the one rule of the dashboard, Licentiedata, the line page and the workbook."""
+
+    OK = "ok", _("In orde")
+    ALMOST_FULL = "almost_full", _("Bijna vol")
+    FULL = "full", _("Vol")
+    OVER = "over", _("Overschreden")
+
+
+def usage_level(*, maximum: int, in_use: int) -> UsageLevel:
+    """Over when more is in use than allowed; full at the maximum (of a line that allows any); almost
+    full by the constants above; ok otherwise (a maximum of 0 with nothing in use is ok)."""
+    available = maximum - in_use
+    if in_use > maximum:
+        return UsageLevel.OVER
+    if in_use == maximum and maximum > 0:
+        return UsageLevel.FULL
+    if (
+        in_use > 0
+        and in_use * 100 >= maximum * ALMOST_FULL_IN_USE_PERCENT
+        and (available < ALMOST_FULL_AVAILABLE or available * 100 < maximum * ALMOST_FULL_PERCENT)
+    ):
+        return UsageLevel.ALMOST_FULL
+    return UsageLevel.OK
+
+
+def usage_level_expression(
+    maximum: Combinable | str = "maximum", in_use: Combinable | str = "in_use"
+) -> Case:
+    """`usage_level` as a database expression over two columns (or expressions), for filtering and
+    annotating. In bigint: an in-use count near the top of its integer column times 100 overflows."""
+    maximum = Cast(maximum, BigIntegerField())
+    in_use = Cast(in_use, BigIntegerField())
+    available = maximum - in_use
+    almost_full = (
+        GreaterThan(in_use, 0)
+        & GreaterThanOrEqual(in_use * 100, maximum * ALMOST_FULL_IN_USE_PERCENT)
+        & (
+            LessThan(available, ALMOST_FULL_AVAILABLE)
+            | LessThan(available * 100, maximum * ALMOST_FULL_PERCENT)
+        )
+    )
+    return Case(
+        When(GreaterThan(in_use, maximum), then=Value(UsageLevel.OVER.value)),
+        When(Exact(in_use, maximum) & GreaterThan(maximum, 0), then=Value(UsageLevel.FULL.value)),
+        When(almost_full, then=Value(UsageLevel.ALMOST_FULL.value)),
+        default=Value(UsageLevel.OK.value),
+        output_field=models.CharField(),
+    )
 
 
 class LicenseLine(models.Model):
@@ -94,15 +170,8 @@ class LicenseLine(models.Model):
         return f"{self.license.customer.number} {self.get_item_display()} ({self.get_scope_display()})"
 
     def clean(self) -> None:
-        if (
-            self.item == Item.ENVIRONMENTS
-            and self.license_id
-            and self.license.is_small_business
-            and self.maximum > SMALL_BUSINESS_MAX_ENVIRONMENTS
-        ):
-            raise ValidationError(
-                {"maximum": SMALL_BUSINESS_ENVIRONMENTS % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}}
-            )
+        if self.license_id and self.license.exceeds_cap(item=self.item, quantity=self.maximum):
+            raise ValidationError({"maximum": SMALL_BUSINESS_CAP % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS}})
 
     @property
     def available(self) -> int:
@@ -112,8 +181,20 @@ class LicenseLine(models.Model):
     def has_deviation(self) -> bool:
         return self.portal != self.maximum
 
+    @property
+    def level(self) -> UsageLevel:
+        return usage_level(maximum=self.maximum, in_use=self.in_use)
 
-class LicenseMutation(models.Model):
+
+class MutationSource(models.TextChoices):
+    """Where a LicenseMutation came from (its `source` column)."""
+
+    PORTAL = "portal", _("portaal")
+    BACKOFFICE = "backoffice", _("backoffice")
+    REQUEST = "request", _("licentieaanvraag")
+
+
+class LicenseMutation(AppendOnlyModel):
     """One accepted change of a license count. Append-only: never updated or deleted."""
 
     line = models.ForeignKey(LicenseLine, on_delete=models.PROTECT, related_name="mutations")
@@ -139,7 +220,7 @@ class LicenseMutation(models.Model):
     in_use = models.PositiveIntegerField(_("in gebruik bij wijziging"), null=True, blank=True)
     acknowledged_deviation = models.BooleanField(_("afwijking bevestigd"), default=False)
     source = models.CharField(
-        _("bron"), max_length=20, default="portal", help_text=_("portal, backoffice of request.")
+        _("bron"), max_length=20, choices=MutationSource.choices, default=MutationSource.PORTAL
     )
 
     class Meta:
@@ -150,15 +231,6 @@ class LicenseMutation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.old_maximum} → {self.new_quantity}"
-
-    def save(self, *args, **kwargs):
-        # The audit trail is append-only; a correction is a new mutation.
-        if self.pk is not None:
-            raise ValueError("LicenseMutation is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("LicenseMutation is append-only")
 
 
 class RequestStatus(models.TextChoices):

@@ -10,27 +10,25 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from environments.vocabulary import Item, is_valid_pair
+from environments.vocabulary import is_valid_pair
 from portal.errors import DomainError
 from portal.i18n import supported_language
 from portal.models import Contact, Customer, Membership, Role
 
 from .models import (
     MAX_QUANTITY,
+    SMALL_BUSINESS_CAP,
     SMALL_BUSINESS_MAX_ENVIRONMENTS,
     License,
     LicenseLine,
     LicenseMutation,
     LicenseRequest,
+    MutationSource,
     RequestStatus,
 )
 from .recount import fresh_in_use
 
 BELOW_IN_USE = _("Het gewenste aantal komt onder het werkelijke aantal in gebruik.")
-SMALL_BUSINESS_CAP = _(
-    "Profit Small Business staat nooit meer dan %(cap)s omgevingen toe. Voor meer omgevingen is een "
-    "andere editie nodig: dien een licentieaanvraag in."
-)
 DEVIATION_NOT_ACKNOWLEDGED = _(
     "Deze regel heeft een afwijking. Bevestig dat u het aantal waar u feitelijk recht op heeft hebt bekeken."
 )
@@ -43,14 +41,6 @@ REQUEST_NEEDS_QUANTITY = _("Geef het gewenste aantal op.")
 REQUEST_NEEDS_MOTIVATION = _("Geef een motivatie op.")
 REQUEST_ALREADY_DECIDED = _("Over deze aanvraag is al besloten.")
 REJECTION_NEEDS_REASON = _("Geef een reden voor de afwijzing op.")
-
-
-class MutationSource:
-    """Where a LicenseMutation came from (its `source` column)."""
-
-    PORTAL = "portal"
-    BACKOFFICE = "backoffice"
-    REQUEST = "request"
 
 
 class LicenseError(DomainError):
@@ -74,7 +64,7 @@ def _check_range(quantity: int) -> None:
 
 def _check_quantity(*, license: License, item: str, quantity: int) -> None:
     _check_range(quantity)
-    if license.is_small_business and item == Item.ENVIRONMENTS and quantity > SMALL_BUSINESS_MAX_ENVIRONMENTS:
+    if license.exceeds_cap(item=item, quantity=quantity):
         raise LicenseError(SMALL_BUSINESS_CAP % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS})
 
 

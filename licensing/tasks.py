@@ -1,16 +1,14 @@
 """Celery tasks: thin wrappers that take ids and call a service."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
+
+from portal.tasks import EMAIL_RETRY
 
 from . import services
 
 
 @shared_task(
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    **EMAIL_RETRY,
     ignore_result=True,
 )
 def send_request_decision(request_id: int) -> bool:

@@ -50,6 +50,20 @@ class ServiceAdmin(admin.ModelAdmin):
             return self._refused(request, error)
 
 
+class ReadOnlyAdmin:
+    """Mixin of a back-office page vendor staff look at and nobody edits there: an audit record, the
+    data a snapshot import wrote, the nightly job's runs. Before `admin.ModelAdmin` or an inline."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipForm(forms.ModelForm):
     """Of an existing membership only the role changes; contact and customer stay what they are."""
 

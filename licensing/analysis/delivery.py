@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.errors import DomainError
 from portal.models import Membership
 
 from .workbook import XLSX_CONTENT_TYPE, analysis_filename, build_workbook
@@ -37,12 +38,8 @@ ON_ITS_WAY = gettext_lazy(
 )
 
 
-class AnalysisRefused(Exception):
+class AnalysisRefused(DomainError):
     """A request for the analysis that is not carried out; the message is for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def request_analysis(*, membership: Membership, email: str) -> None:

@@ -1,8 +1,8 @@
 """Celery task of the license analysis: thin, takes ids and calls the delivery service."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
+
+from portal.tasks import EMAIL_RETRY
 
 from .delivery import send_analysis
 
@@ -10,9 +10,7 @@ from .delivery import send_analysis
 # The name it had before the move: queued messages and workers know the task by it.
 @shared_task(
     name="licensing.tasks.send_license_analysis",
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    **EMAIL_RETRY,
     ignore_result=True,
 )
 def send_license_analysis(contact_id: int, customer_id: int) -> bool:

@@ -137,6 +137,7 @@ def _license_sheet(workbook: Workbook, customer: Customer) -> None:
             (_("Portaalaantal"), 14),
             (_("In gebruik"), 12),
             (_("Beschikbaar"), 13),
+            (_("Niveau"), 14),
             (_("Afwijking"), 11),
         ],
         header_row=4,
@@ -156,6 +157,7 @@ def _license_sheet(workbook: Workbook, customer: Customer) -> None:
                 line.portal,
                 line.in_use,
                 line.available,
+                str(line.level.label),
                 _("ja") if line.has_deviation else "",
             ]
         )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from environments.admin import EnvironmentUserAdmin as EnvironmentUserReadOnlyAdmin
 from environments.models import EnvironmentUser
-from licensing.admin import ReadOnlyAdmin
+from portal.admin import ReadOnlyAdmin
 
 from .models import UserBlockChange
 from .selectors import changed_message
@@ -13,7 +13,7 @@ from .services import NothingChanged, WouldExceedLicense, user_set_blocked_by_st
 
 
 @admin.register(UserBlockChange)
-class UserBlockChangeAdmin(ReadOnlyAdmin):
+class UserBlockChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Blocking and unblocking from "Onderhoud gebruikers": append-only, like the mutation log."""
 
     list_display = ["created_at", "customer", "user_code", "blocked", "all_environments", "by"]

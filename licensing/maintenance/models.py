@@ -3,10 +3,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.append_only import AppendOnlyModel
 from portal.models import Contact, Customer
 
 
-class UserBlockChange(models.Model):
+class UserBlockChange(AppendOnlyModel):
     """A Beheerder blocked or unblocked a user from the portal ("Onderhoud gebruikers").
 
     Append-only audit record. The next snapshot of an environment replaces its users again, so
@@ -34,11 +35,3 @@ class UserBlockChange(models.Model):
     def __str__(self) -> str:
         action = _("geblokkeerd") if self.blocked else _("gedeblokkeerd")
         return f"{self.user_code} {action}: {', '.join(self.environments)}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("UserBlockChange is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("UserBlockChange is append-only")

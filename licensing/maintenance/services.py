@@ -10,11 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from environments.services import users_set_blocked
+from environments.services import environment_users_set_blocked
 from environments.usage import Usage, count_usage
 from environments.vocabulary import Item, Scope
 from licensing.models import LicenseLine
 from licensing.recount import lock_license_lines, recount_customers
+from portal.errors import DomainError
 from portal.models import Contact, Customer, Membership, Role
 
 from .models import UserBlockChange
@@ -35,10 +36,8 @@ SNAPSHOT_STAYS_TRUTH = _(
 )
 
 
-class NothingChanged(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class NothingChanged(DomainError):
+    """A block or unblock that changed nothing; the message says why."""
 
 
 class WouldExceedLicense(NothingChanged):
@@ -113,7 +112,7 @@ def _set_blocked(
         # so two unblocks (or an unblock and a mutation) of a full line cannot both go through.
         lines = None if blocked else lock_license_lines(customer_id=customer.id)
         before = None if blocked else _fresh_usage(customer)
-        changed = users_set_blocked(
+        changed = environment_users_set_blocked(
             customer_id=customer.id, identity_id=identity_id, blocked=blocked, environment_id=environment_id
         )
         if not changed:

@@ -2,24 +2,20 @@
 
 from django.contrib import admin
 
-from licensing.admin import ReadOnlyAdmin
+from portal.admin import ReadOnlyAdmin
 
 from .models import LicenseWarning, OutboxEmail, RefreshBatch, RefreshRun, Signal
 
 
-class RefreshBatchInline(admin.TabularInline):
+class RefreshBatchInline(ReadOnlyAdmin, admin.TabularInline):
     model = RefreshBatch
     extra = 0
     fields = ["id", "done_at", "failed_customers", "error"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RefreshRun)
-class RefreshRunAdmin(ReadOnlyAdmin):
+class RefreshRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["started_at", "kind", "run_date", "finished_at", "expected", "processed", "failed"]
     list_filter = ["kind"]
     date_hierarchy = "started_at"
@@ -38,7 +34,7 @@ class RefreshRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LicenseWarning)
-class LicenseWarningAdmin(ReadOnlyAdmin):
+class LicenseWarningAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["opened_at", "customer", "kind", "line", "environment", "resolved_at", "acknowledged_at"]
     list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter), "cause"]
     list_select_related = ["customer", "line__license__customer", "environment"]
@@ -61,7 +57,7 @@ class SignalAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(ReadOnlyAdmin):
+class OutboxEmailAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "to", "subject", "sent_at", "attempts"]
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "=customer__number", "dedupe_key"]

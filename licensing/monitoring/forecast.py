@@ -4,6 +4,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 # Fewer days of history than this gives no forecast.
 MIN_POINTS = 5
@@ -13,16 +14,29 @@ FLAT_PER_DAY = 0.01
 HORIZON = timedelta(days=5 * 365)
 
 
+class ForecastReason(StrEnum):
+    """Why a forecast has a date or has none."""
+
+    TREND = "trend"  # the trend reaches the maximum on `runs_out_on`
+    FLAT = "flat"  # not rising, or too slowly to reach the maximum within the horizon
+    TOO_LITTLE_DATA = "too_little_data"
+    ALREADY_OUT = "already_out"  # the maximum is reached already
+
+
 @dataclass(frozen=True)
 class Forecast:
     runs_out_on: date | None
     per_day: float | None
     intercept: float | None
-    reason: str  # "trend", "flat", "too_little_data" or "already_out"
+    reason: ForecastReason
 
     @property
     def has_date(self) -> bool:
         return self.runs_out_on is not None
+
+    @property
+    def already_out(self) -> bool:
+        return self.reason == ForecastReason.ALREADY_OUT
 
     def value_on(self, day: date) -> float | None:
         if self.per_day is None or self.intercept is None:
@@ -48,23 +62,23 @@ def forecast(history: Sequence[tuple[date, int]], *, maximum: int) -> Forecast:
     """The date in use reaches `maximum` at the current trend, from (date, in_use) pairs."""
     history = sorted(history)
     if len(history) < MIN_POINTS:
-        return Forecast(None, None, None, "too_little_data")
+        return Forecast(None, None, None, ForecastReason.TOO_LITTLE_DATA)
     fit = least_squares([(day.toordinal(), in_use) for day, in_use in history])
     if fit is None:
-        return Forecast(None, None, None, "too_little_data")
+        return Forecast(None, None, None, ForecastReason.TOO_LITTLE_DATA)
     slope, intercept = fit
     last_day, last_in_use = history[-1]
     if last_in_use >= maximum:
-        return Forecast(None, slope, intercept, "already_out")
+        return Forecast(None, slope, intercept, ForecastReason.ALREADY_OUT)
     if slope < FLAT_PER_DAY:
-        return Forecast(None, slope, intercept, "flat")
+        return Forecast(None, slope, intercept, ForecastReason.FLAT)
     # Days from the last snapshot until the trend reaches the maximum, compared with the horizon before
     # it becomes a date: a slow trend towards a large maximum lies beyond the last date there is.
     days_ahead = max(math.ceil((maximum - intercept) / slope) - last_day.toordinal(), 1)
     if days_ahead > HORIZON.days:
-        return Forecast(None, slope, intercept, "flat")
+        return Forecast(None, slope, intercept, ForecastReason.FLAT)
     try:
         day = last_day + timedelta(days=days_ahead)
     except OverflowError:  # a history dated at the end of the calendar
-        return Forecast(None, slope, intercept, "flat")
-    return Forecast(day, slope, intercept, "trend")
+        return Forecast(None, slope, intercept, ForecastReason.FLAT)
+    return Forecast(day, slope, intercept, ForecastReason.TREND)

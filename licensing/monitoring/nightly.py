@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _g
 
 from environments.models import Environment
 from environments.vocabulary import Item, Scope
-from licensing.models import License, LicenseLine, LicenseMutation
+from licensing.models import License, LicenseLine, LicenseMutation, MutationSource
 from licensing.recount import recount_customers
 
 from .models import (
@@ -52,13 +52,18 @@ def _label(item: str, scope: str) -> str:
     return f"{Item(item).label} ({Scope(scope).label})"
 
 
+# A change since the last good run that explains a deviation; a change in the portal sets both numbers.
+CAUSE_OF_SOURCE = {
+    MutationSource.REQUEST: DeviationCause.REQUEST,
+    MutationSource.BACKOFFICE: DeviationCause.BACKOFFICE,
+}
+
+
 def _cause(*, mutations: list[tuple[datetime, str]], last_ok: datetime | None, last_failed: datetime | None):
     since = [source for created, source in mutations if last_ok is None or created > last_ok]
     for source in reversed(since):
-        if source == "request":
-            return DeviationCause.REQUEST
-        if source == "backoffice":
-            return DeviationCause.BACKOFFICE
+        if source in CAUSE_OF_SOURCE:
+            return CAUSE_OF_SOURCE[source]
     if last_failed is not None and (last_ok is None or last_failed > last_ok):
         return DeviationCause.FAILED_RUN
     return DeviationCause.UNKNOWN

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from environments.vocabulary import Item, is_valid_pair
+from portal.errors import DomainError
 from portal.models import Contact, Customer, Membership
 
 from .models import LicenseWarning, Signal
@@ -21,10 +22,8 @@ ITEM_DOES_NOT_FIT_SCOPE = _("Dit onderdeel wordt niet op dit bereik geteld.")
 BUILTIN_IS_READ_ONLY = _("Het standaardsignaal kan niet worden gewijzigd; maak een kopie.")
 
 
-class MonitoringError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class MonitoringError(DomainError):
+    """A refused change of warnings or signals."""
 
 
 def ensure_builtin_signal() -> Signal:

@@ -4,10 +4,10 @@ The tasks keep the names they had in `licensing.tasks`: the beat schedule and me
 queued know them by those names.
 """
 
-from smtplib import SMTPException
-
 from celery import group, shared_task
 from django.utils import timezone
+
+from portal.tasks import EMAIL_RETRY
 
 from . import outbox, runs
 from .models import RefreshBatch, RefreshRun, RunKind
@@ -66,9 +66,7 @@ def refresh_license_batch(self, batch_id: int) -> None:
 @shared_task(
     name="licensing.tasks.send_outbox",
     acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    **EMAIL_RETRY,
     ignore_result=True,
 )
 def send_outbox() -> int:

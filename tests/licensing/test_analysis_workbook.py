@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from openpyxl import load_workbook
 
 from licensing.analysis.delivery import send_analysis
@@ -181,6 +182,7 @@ def test_the_license_sheet_shows_the_report_with_customer_and_count_time(custome
             "Portaalaantal": 4,
             "In gebruik": 0,
             "Beschikbaar": 3,
+            "Niveau": "In orde",
             "Afwijking": "ja",
         },
         {
@@ -190,9 +192,24 @@ def test_the_license_sheet_shows_the_report_with_customer_and_count_time(custome
             "Portaalaantal": 4,
             "In gebruik": 5,
             "Beschikbaar": -1,
+            "Niveau": "Overschreden",
             "Afwijking": None,
         },
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "levels"),
+    [("nl", "Niveau", ["Vol", "Bijna vol"]), ("en", "Level", ["Full", "Almost full"])],
+)
+def test_the_license_sheet_names_each_level_in_the_readers_language(customer_a, language, header, levels):
+    LicenseLineFactory(license=customer_a.license, item="profit_users", scope="O", maximum=4, in_use=4)
+    LicenseLineFactory(license=customer_a.license, item="profit_users", scope="T", maximum=10, in_use=9)
+
+    with translation.override(language):
+        lines = rows_of(workbook_of(customer_a).worksheets[0], header_row=4)
+
+    assert [line[header] for line in lines] == levels
 
 
 def test_it_lists_each_employee_once_with_its_environments(customer_a, two_productions):

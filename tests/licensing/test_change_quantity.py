@@ -5,11 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
-from licensing.models import MAX_QUANTITY, LicenseLine, LicenseMutation
+from licensing.models import MAX_QUANTITY, SMALL_BUSINESS_CAP, LicenseLine, LicenseMutation
 from licensing.services import (
     BELOW_IN_USE,
     DEVIATION_NOT_ACKNOWLEDGED,
-    SMALL_BUSINESS_CAP,
     LicenseError,
     line_change_quantity,
 )

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from licensing.monitoring.charts import usage_chart
-from licensing.monitoring.forecast import forecast, least_squares
+from licensing.monitoring.forecast import ForecastReason, forecast, least_squares
 from licensing.monitoring.models import UsageSnapshot
 from tests.factories import LicenseLineFactory
 
@@ -28,7 +28,7 @@ def test_least_squares_finds_the_exact_line():
 def test_a_steady_rise_gives_the_date_the_maximum_is_reached():
     outlook = forecast(days([10, 11, 12, 13, 14, 15]), maximum=20)
 
-    assert outlook.reason == "trend"
+    assert outlook.reason == ForecastReason.TREND
     assert outlook.per_day == pytest.approx(1.0)
     assert outlook.runs_out_on == TODAY + timedelta(days=5)
 
@@ -36,18 +36,18 @@ def test_a_steady_rise_gives_the_date_the_maximum_is_reached():
 def test_noise_around_a_trend_still_forecasts():
     outlook = forecast(days([10, 12, 11, 13, 12, 14, 13, 15]), maximum=30)
 
-    assert outlook.reason == "trend"
+    assert outlook.reason == ForecastReason.TREND
     assert TODAY + timedelta(days=20) < outlook.runs_out_on < TODAY + timedelta(days=45)
 
 
 @pytest.mark.parametrize(
     ("history", "reason"),
     [
-        ([10, 10, 10, 10, 10, 10], "flat"),
-        ([15, 14, 13, 12, 11, 10], "flat"),
-        ([10, 11, 12, 13], "too_little_data"),
-        ([], "too_little_data"),
-        ([16, 17, 18, 19, 20], "already_out"),
+        ([10, 10, 10, 10, 10, 10], ForecastReason.FLAT),
+        ([15, 14, 13, 12, 11, 10], ForecastReason.FLAT),
+        ([10, 11, 12, 13], ForecastReason.TOO_LITTLE_DATA),
+        ([], ForecastReason.TOO_LITTLE_DATA),
+        ([16, 17, 18, 19, 20], ForecastReason.ALREADY_OUT),
     ],
 )
 def test_no_forecast_date_when_flat_falling_too_short_or_already_out(history, reason):
@@ -60,7 +60,7 @@ def test_no_forecast_date_when_flat_falling_too_short_or_already_out(history, re
 def test_a_trend_too_slow_to_matter_is_flat():
     outlook = forecast(days([10, 10, 10, 10, 10, 11]), maximum=1000)
 
-    assert outlook.reason == "flat"
+    assert outlook.reason == ForecastReason.FLAT
 
 
 @pytest.mark.django_db

@@ -4,13 +4,18 @@ source "backoffice" and the staff user, every rule of the service, the portal nu
 import pytest
 from django.urls import reverse
 
-from licensing.models import MAX_QUANTITY, LicenseLine, LicenseMutation, LicenseRequest
+from licensing.models import (
+    MAX_QUANTITY,
+    SMALL_BUSINESS_CAP,
+    LicenseLine,
+    LicenseMutation,
+    LicenseRequest,
+    MutationSource,
+)
 from licensing.monitoring import nightly
 from licensing.monitoring.models import LicenseWarning, WarningKind
 from licensing.services import (
     QUANTITY_OUT_OF_RANGE,
-    SMALL_BUSINESS_CAP,
-    MutationSource,
     line_set_maximum,
     request_approve,
 )

@@ -44,5 +44,6 @@ def test_the_numbers_are_shown_as_boxes_with_a_label_each(client, medewerker, cu
     html = client.get(reverse("licensing:line_detail", args=[line.id])).content.decode()
 
     numbers = html[html.index('<dl class="numbers">') : html.index("</dl>")]
-    assert numbers.count("<div><dt>") == 4
+    assert numbers.count("<div><dt>") == 5
     assert '<dd class="negative">-2</dd>' in numbers
+    assert '<dd class="level level-over">Overschreden</dd>' in numbers

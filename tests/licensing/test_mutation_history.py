@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from licensing.models import LicenseMutation
+from licensing.models import LicenseMutation, MutationSource
 from licensing.services import line_change_quantity, line_set_maximum
 from tests.factories import LicenseLineFactory
 
@@ -114,3 +114,23 @@ def test_its_query_count_does_not_grow_with_the_history(client, beheerder, other
     large_count = _queries(client, beheerder)
     assert large_count == small_count
     assert large_count <= 10
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("nl", ["backoffice", "portaal"]), ("en", ["back office", "portal"])]
+)
+def test_it_names_where_each_change_came_from_in_the_readers_language(
+    client, beheerder, customer_a, line, language, shown
+):
+    change(line, beheerder, 15)
+    line_set_maximum(customer=customer_a, item="insite_users", scope="T", quantity=40, by="set_entitlement")
+    client.force_login(beheerder.user)
+    client.cookies["django_language"] = language
+
+    html = client.get(URL).content.decode()
+
+    assert [source for source in shown if f"<td>{source}</td>" in html] == shown
+    assert list(LicenseMutation.objects.order_by("id").values_list("source", flat=True)) == [
+        MutationSource.PORTAL,
+        MutationSource.BACKOFFICE,
+    ]

@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from licensing.models import LicenseLine, LicenseMutation
+from licensing.models import LicenseLine, LicenseMutation, MutationSource
 from licensing.monitoring import nightly, outbox, services
 from licensing.monitoring.models import (
     CustomerRefresh,
@@ -108,7 +108,7 @@ def test_it_names_an_approved_license_request_as_the_likely_cause(setup):
         old_maximum=20,
         old_portal=20,
         new_quantity=25,
-        source="request",
+        source=MutationSource.REQUEST,
     )
     LicenseLine.objects.filter(pk=line.pk).update(maximum=25)
 

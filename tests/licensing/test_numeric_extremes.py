@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from licensing.models import MAX_QUANTITY, LicenseLine, LicenseMutation, LicenseRequest
 from licensing.monitoring.charts import HEIGHT, LEFT, RIGHT, TOP, WIDTH, usage_chart
-from licensing.monitoring.forecast import HORIZON, forecast
+from licensing.monitoring.forecast import HORIZON, ForecastReason, forecast
 from licensing.monitoring.models import LicenseWarning, Signal, UsageSnapshot, WarningKind
 from tests.factories import LicenseLineFactory
 
@@ -253,7 +253,7 @@ def test_a_slow_trend_towards_a_large_maximum_gives_no_date_instead_of_an_error(
 
     outlook = forecast(history, maximum=M)
 
-    assert outlook.reason == "flat"
+    assert outlook.reason == ForecastReason.FLAT
     assert outlook.runs_out_on is None
     assert outlook.per_day == pytest.approx(0.1, rel=0.05)
 
@@ -274,7 +274,7 @@ def test_a_date_just_inside_the_horizon_is_still_given():
 
     outlook = forecast(history, maximum=9 + HORIZON.days)
 
-    assert outlook.reason == "trend"
+    assert outlook.reason == ForecastReason.TREND
     assert outlook.runs_out_on == start + timedelta(days=9) + HORIZON
 
 

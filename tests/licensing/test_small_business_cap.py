@@ -5,10 +5,13 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from licensing.models import License, LicenseLine
+from licensing.models import SMALL_BUSINESS_CAP, License, LicenseLine
+from licensing.services import LicenseError, check_entitlement
 from tests.factories import LicenseFactory, LicenseLineFactory
 
 pytestmark = pytest.mark.django_db
+
+CAP = str(SMALL_BUSINESS_CAP % {"cap": 10})
 
 
 @pytest.fixture
@@ -80,3 +83,32 @@ def test_other_editions_are_not_capped(customer_a):
     line.maximum = 40
 
     line.full_clean()
+
+
+def test_the_model_the_admin_and_the_services_say_the_one_message(admin_client, small_business, customer_a):
+    line = LicenseLineFactory(license=small_business, item="environments", scope="license", maximum=5)
+    line.maximum = 11
+    with pytest.raises(ValidationError) as line_refusal:
+        line.full_clean()
+    other = License.objects.get(customer=customer_a)
+    LicenseLineFactory(license=other, item="environments", scope="license", maximum=12)
+    other.edition = "small_business"
+    with pytest.raises(ValidationError) as edition_refusal:
+        other.full_clean()
+    with pytest.raises(LicenseError) as service_refusal:
+        check_entitlement(license=small_business, item="environments", quantity=11)
+    admin_page = admin_client.post(
+        reverse("admin:licensing_licenseline_change", args=[line.id]),
+        {
+            "license": small_business.id,
+            "item": "environments",
+            "scope": "license",
+            "maximum": 11,
+            "portal": 5,
+        },
+    )
+
+    assert line_refusal.value.message_dict == {"maximum": [CAP]}
+    assert edition_refusal.value.message_dict == {"edition": [CAP]}
+    assert str(service_refusal.value.message) == CAP
+    assert CAP in admin_page.content.decode()

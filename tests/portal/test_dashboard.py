@@ -117,8 +117,8 @@ def test_it_does_not_call_a_line_almost_full_while_plenty_is_left(
 
 @pytest.mark.parametrize(
     ("maximum", "in_use"),
-    [(2, 2), (5, 4), (10, 8), (20, 17), (1000, 950)],
-    ids=["2-of-2", "4-of-5", "8-of-10", "17-of-20", "950-of-1000"],
+    [(5, 4), (10, 8), (10, 9), (20, 17), (100, 95), (1000, 950)],
+    ids=["4-of-5", "8-of-10", "9-of-10", "17-of-20", "95-of-100", "950-of-1000"],
 )
 def test_it_calls_a_line_almost_full_when_most_is_in_use_and_little_is_left(
     client, beheerder, customer_a, maximum, in_use
@@ -133,6 +133,23 @@ def test_it_calls_a_line_almost_full_when_most_is_in_use_and_little_is_left(
     [entry] = response.context["dashboard"].attention
     assert entry.line.pk == line.pk and entry.almost_full and not entry.over_use
     assert "Bijna vol" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("maximum", "in_use"), [(1, 1), (2, 2), (1000, 1000)], ids=["1-of-1", "2-of-2", "1000"]
+)
+def test_it_calls_a_line_at_its_maximum_full_not_almost_full(client, beheerder, customer_a, maximum, in_use):
+    line = LicenseLineFactory(
+        license=customer_a.license, item="outsite_users", scope="T", maximum=maximum, in_use=in_use
+    )
+    client.force_login(beheerder.user)
+
+    response = client.get("/")
+
+    [entry] = response.context["dashboard"].attention
+    assert entry.line.pk == line.pk and entry.full and not entry.almost_full and not entry.over_use
+    page = response.content.decode()
+    assert '<span class="badge badge--warning">Vol</span>' in page and "Bijna vol" not in page
 
 
 def test_a_line_over_use_or_with_a_deviation_needs_attention_even_with_nothing_almost_full(

@@ -179,7 +179,7 @@ def _text(params: Mapping[str, str], name: str) -> str:
     return value
 
 
-_COUNT = re.compile(r"[0-9]{1,9}")
+_COUNT = re.compile(r"[0-9]{1,18}")
 
 
 def _count(params: Mapping[str, str], name: str, default: int) -> int:

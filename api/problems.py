@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from portal.errors import DomainError
 from portal.i18n import supported_language
@@ -49,6 +49,7 @@ STATUSES = {
     500: ("server-error", _("Serverfout"), _("Er ging iets mis in de API. Probeer het later opnieuw.")),
 }
 REFUSED_TITLE = _("Geweigerd")
+UNREADABLE_BODY = _("De inhoud van het verzoek is niet te lezen; stuur geldige JSON.")
 MISSING_SCOPE = _("Deze sleutel heeft het recht %(scope)s niet.")
 
 # Pydantic's messages are English; the usual ones in Dutch too, the rest as pydantic says them.
@@ -104,10 +105,11 @@ def _field_errors(errors: list[dict]) -> list[dict]:
     result = []
     for error in errors:
         loc = list(error.get("loc", ()))
-        # ninja puts where the value came from first (body, query, path, header) and, for a body
-        # parsed as one schema, the name of the view's parameter next: neither is a field the caller sent.
+        # ninja puts where the value came from first (body, query, path, header) and, for a body, the
+        # name of the operation's parameter next: neither is a field the caller sent. A path in the body
+        # is relative to the document sent ("users[3].profit").
         source = loc.pop(0) if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form") else ""
-        if source == "body" and loc and isinstance(loc[0], str) and loc[0].startswith("_body_"):
+        if source == "body" and loc and isinstance(loc[0], str):
             loc.pop(0)
         message = VALIDATION_MESSAGES.get(error.get("type", ""))
         context = error.get("ctx") or {}
@@ -164,9 +166,10 @@ def _domain_error(request, exc: DomainError) -> HttpResponse:
 
 
 def _http_error(request, exc: HttpError) -> HttpResponse:
-    # ninja's own messages ("Unauthorized", "Forbidden") are English: the status says it in our words.
-    own = isinstance(exc, (AuthenticationError, AuthorizationError))
-    return problem(request, exc.status_code, detail=None if own else exc.message)
+    # ninja raises these itself ("Unauthorized", "Cannot parse request body"), in English: the status
+    # says it in the request's language instead.
+    detail = UNREADABLE_BODY if exc.status_code == 400 else None
+    return problem(request, exc.status_code, detail=detail)
 
 
 def _missing_scope(request, exc: MissingScope) -> HttpResponse:

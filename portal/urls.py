@@ -50,6 +50,7 @@ urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("", include((portal_patterns, "portal"))),
     path("", include("licensing.urls")),
+    path("", include("api.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/licentieportaal
 REDIS_DEFAULT ?= redis://127.0.0.1:6379/0
 TEST_ENV := DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_DEFAULT)}
 
-.PHONY: run test lint format worker beat bench messages clean
+.PHONY: run test lint format worker beat bench messages openapi clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ lint: $(BIN)/.installed-dev  ## ruff, formatting, import contracts, migrations a
 format: $(BIN)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+openapi: $(BIN)/.installed  ## regenerate docs/openapi.json, the committed schema of the HTTP API
+	$(BIN)/python manage.py export_openapi
 
 worker: $(BIN)/.installed  ## a Celery worker (needs REDIS_URL)
 	$(BIN)/celery -A portal worker -l info

@@ -9,6 +9,9 @@ from typing import Any
 
 
 class DomainError(Exception):
+    # The HTTP status the API answers this refusal with; a subclass says 403, 409, ...
+    status: int = 422
+
     def __init__(self, message, **details: Any):
         super().__init__(str(message))
         self.message = message

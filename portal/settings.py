@@ -32,10 +32,15 @@ INSTALLED_APPS = [
     "licensing.monitoring",
     "licensing.maintenance",
     "licensing.analysis",
+    "api",  # the HTTP API and the API-sleutels page; a top layer, imported by no product app
+    "ninja",  # only for its templates and static files: the API docs load nothing from a CDN
     "benchmarks",  # the bench commands; no models, imported by no product app
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every error under /api/ (a 404 of no URL, a 405, the NUL guard's 400, a 500)
+    # leaves as a problem document.
+    "api.problems.ProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.ChosenLanguageMiddleware",

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api import v1 as api_v1
 from licensing.views.dashboard import dashboard
 
 from . import forms, views
@@ -49,7 +50,9 @@ urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("", include((portal_patterns, "portal"))),
     path("", include("licensing.urls")),
+    path("", include("api.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_v1.urls()),
 ]

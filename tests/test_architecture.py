@@ -10,7 +10,7 @@ from django.conf import settings
 from importlinter import api  # noqa: F401  (configures import-linter, as its CLI does)
 from importlinter.application import use_cases
 
-PACKAGES = ("portal", "environments", "licensing", "benchmarks")
+PACKAGES = ("portal", "environments", "licensing", "api", "benchmarks")
 # "About 400 lines": a module past this is split by what its parts do.
 MAX_LINES = 420
 

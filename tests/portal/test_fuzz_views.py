@@ -32,6 +32,8 @@ from django.utils.http import urlencode
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from api.models import ApiKey, EnvironmentToken
+from api.services import create_api_key, create_environment_token
 from environments.models import EnvironmentUser
 from environments.vocabulary import EnvironmentType, Item, Scope, UserKind, is_valid_pair
 from licensing.maintenance.cleanup import Reason
@@ -151,6 +153,13 @@ VIEWS = (
         path={"identity_id": "identity"},
         access="beheerder",
     ),
+    View("apikeys:list", access="beheerder"),
+    View("apikeys:create", get=None, post=("name", "scopes", "expires"), access="beheerder"),
+    View("apikeys:revoke", post=(), path={"key_id": "api_key"}, access="beheerder"),
+    View(
+        "apikeys:token_create", get=None, post=(), path={"environment_id": "environment"}, access="beheerder"
+    ),
+    View("apikeys:token_revoke", post=(), path={"token_id": "api_token"}, access="beheerder"),
 )
 # Who each persona is, as far as a view's access check goes.
 ACCESS = {
@@ -162,14 +171,15 @@ ACCESS = {
 
 
 def portal_urls() -> dict[str, set[str]]:
-    """Every URL of the project but the back office and Django's i18n views: {name: path parameters}.
+    """Every URL of the project but the back office, Django's i18n views and the HTTP API (not a page;
+    tests/api covers it): {name: path parameters}.
     An unnamed URL is listed by its route, so that it fails the coverage test too."""
     found: dict[str, set[str]] = {}
 
     def walk(patterns, prefix: str, namespace: str) -> None:
         for pattern in patterns:
             route = prefix + str(pattern.pattern)
-            if route.startswith(("admin/", "i18n/")):
+            if route.startswith(("admin/", "i18n/", "api/")):
                 continue
             if isinstance(pattern, URLResolver):
                 inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
@@ -313,6 +323,15 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
         blocked=False,
     )
 
+    key_a, _secret = create_api_key(
+        customer=customer_a, name="HR", scopes=["warnings:read"], expires=None, by="t"
+    )
+    key_b, _secret = create_api_key(
+        customer=customer_b, name="B", scopes=["warnings:read"], expires=None, by="t"
+    )
+    token_a, _secret = create_environment_token(environment=production, by="t")
+    token_b, _secret = create_environment_token(environment=b_production, by="t")
+
     user_model = get_user_model()
     reset_user = colleague.contact.user
     uid = base64.urlsafe_b64encode(str(reset_user.pk).encode()).decode().rstrip("=")
@@ -329,6 +348,9 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
         "identity": [jansen.id, identity("12345.stagiair").id, identity("67890.bakker").id] + hostile_ids,
         "uid": [uid, "MQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "-_-_"],
         "token": [default_token_generator.make_token(reset_user), "set-password", "abc-def"],
+        "api_key": [key_a.id, key_b.id] + hostile_ids,
+        "api_token": [token_a.id, token_b.id] + hostile_ids,
+        "environment": [e.id for e in (production, test, b_production, stranger_production)] + hostile_ids,
     }
     emails = [
         "nieuw@example.nl",
@@ -384,6 +406,8 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
         "motivation": ["Wij groeien."],
         "new_password1": ["Nieuw-Wachtwoord-2026!"],
         "new_password2": ["Nieuw-Wachtwoord-2026!"],
+        "scopes": ["licentiedata:read", "warnings:read", "licenses:write", "root", ""],
+        "expires": ["", "2999-12-31", "2001-01-01", "31-12-2030", "9999-99-99"],
     }
     customers = {"beheerder": customer_a.id, "other_beheerder": customer_b.id}
     seeds = {
@@ -396,6 +420,8 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
             "customer": str(customer_a.id),
             "environment": str(production.id),
             "recipients": str(medewerker.id),
+            "api_key": key_a.id,
+            "api_token": token_a.id,
         },
         "b": {
             "line": lines_b[1].id,
@@ -406,6 +432,8 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
             "customer": str(customer_b.id),
             "environment": str(b_production.id),
             "recipients": str(b_colleague.contact_id),
+            "api_key": key_b.id,
+            "api_token": token_b.id,
         },
     }
     for seed in seeds.values():
@@ -578,6 +606,12 @@ WATCHED = {
         "environment__customer_id",
     ),
     "block_change": (UserBlockChange, ("pk", "customer_id", "blocked"), "customer_id"),
+    "api_key": (ApiKey, ("pk", "customer_id", "name", "scopes", "expires_at", "revoked_at"), "customer_id"),
+    "api_token": (
+        EnvironmentToken,
+        ("pk", "environment__customer_id", "environment_id", "revoked_at"),
+        "environment__customer_id",
+    ),
 }
 
 
@@ -653,6 +687,11 @@ def check_stored(before: dict, persona: str, world: World) -> None:
         )
     for change in UserBlockChange.objects.filter(pk__in=changed["block_change"]):
         change.full_clean()
+    for credential in [
+        *ApiKey.objects.filter(pk__in=changed["api_key"]),
+        *EnvironmentToken.objects.filter(pk__in=changed["api_token"]),
+    ]:
+        credential.full_clean()
     # The portal never creates over-use: after an unblock, no line is over that was not over before.
     if any(
         not after["block_change"][key][2] for key in changed["block_change"] if key in after["block_change"]

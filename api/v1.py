@@ -1,0 +1,110 @@
+"""The HTTP API, version 1, at /api/v1/ (the OpenAPI 3.1 schema at /api/v1/openapi.json).
+
+Operations are short: the auth class finds the key and checks its scope, the operation reads through
+the same selectors as the portal's pages, and api.problems answers every error.
+"""
+
+import json
+
+from django.contrib.auth.decorators import login_not_required
+from ninja import NinjaAPI, Swagger
+
+from licensing.licentiedata import license_report
+
+from . import problems
+from .auth import ApiKeyAuth
+from .models import ApiScope
+from .schemas import LicentiedataOut
+
+DESCRIPTION = """The Licentieportaal's HTTP API. Every call carries `Authorization: Bearer <key>`: an API key
+of one customer (`lp_key_…`, made on the page API-sleutels or with `manage.py create_api_key`), acting for
+that customer only and within its scopes. Errors are RFC 9457 problem documents (`application/problem+json`)
+in the language of `Accept-Language` (nl, the default, or en)."""
+
+PROBLEM = {"content": {problems.CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+# The schema is in English, whatever language is active when it is generated.
+PROBLEM_DESCRIPTIONS = {
+    401: "No valid API key: missing, malformed, unknown, revoked or expired (all alike)",
+    403: "The key lacks the scope this operation needs",
+    404: "Not found",
+    422: "The request does not validate; `errors` names each field",
+}
+
+
+def problem_responses(*statuses: int) -> dict:
+    """The `responses` of an operation's OpenAPI entry for the problem documents it may answer."""
+    return {str(status): {"description": PROBLEM_DESCRIPTIONS[status], **PROBLEM} for status in statuses}
+
+
+class ProblemsAPI(NinjaAPI):
+    """A NinjaAPI whose schema describes its problem documents (ninja's openapi_extra cannot add to
+    `components`: the schemas of the operations take that key first)."""
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        return schema
+
+
+api = ProblemsAPI(
+    title="Licentieportaal API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    # The docs page loads Swagger UI from ninja's own static files ("ninja" is an installed app), and
+    # the online validator it would call by default is switched off: nothing leaves the site.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_decorator=login_not_required,
+)
+problems.install(api)
+
+
+@api.get(
+    "/licentiedata/",
+    response=LicentiedataOut,
+    auth=ApiKeyAuth(ApiScope.LICENTIEDATA_READ),
+    summary="The Licentiedata of the key's customer",
+    description=(
+        "Every license line with its maximum, portal count, in use (as of the last count) and available, "
+        "and the open warnings: exactly the JSON of `manage.py license_report N --format json`. "
+        "Scope `licentiedata:read`."
+    ),
+    openapi_extra={"responses": problem_responses(401, 403)},
+    tags=["Licentiedata"],
+)
+def licentiedata(request):
+    return license_report(request.auth.customer).as_json()
+
+
+def urls():
+    """The API's URL patterns, none of which asks for a portal login (the key is the login)."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        login_not_required(pattern.callback)
+    return patterns, app_name, namespace
+
+
+def openapi_text() -> str:
+    """The schema as docs/openapi.json holds it: the same whatever the request or the active language."""
+    schema = api.get_openapi_schema(path_prefix="/api/v1/")
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

@@ -44,6 +44,7 @@ PROBLEM_SCHEMA = {
 
 # The schema is in English, whatever language is active when it is generated.
 PROBLEM_DESCRIPTIONS = {
+    400: "The request cannot be read: a NUL byte in its path, query or cookies, or a body that is not JSON",
     401: "No valid API key: missing, malformed, unknown, revoked or expired (all alike)",
     403: "The key lacks the scope this operation needs",
     404: "Not found",
@@ -56,13 +57,24 @@ def problem_responses(*statuses: int) -> dict:
     return {str(status): {"description": PROBLEM_DESCRIPTIONS[status], **PROBLEM} for status in statuses}
 
 
+# What every operation may answer, whatever it does: the NUL guard (portal.middleware) refuses a NUL
+# byte in any path, query or cookie, and ninja a body it cannot parse, both with a 400 problem.
+COMMON_STATUSES = (400,)
+
+
 class ProblemsAPI(NinjaAPI):
     """A NinjaAPI whose schema describes its problem documents (ninja's openapi_extra cannot add to
-    `components`: the schemas of the operations take that key first)."""
+    `components`: the schemas of the operations take that key first), and on every operation the
+    problems any operation may answer (COMMON_STATUSES)."""
 
     def get_openapi_schema(self, **kwargs):
         schema = super().get_openapi_schema(**kwargs)
         schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, response in problem_responses(*COMMON_STATUSES).items():
+                    responses.setdefault(status, response)
         return schema
 
 

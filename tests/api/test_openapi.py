@@ -40,7 +40,7 @@ def test_the_schema_is_served_openapi_3_1_without_a_login(client, db):
     operation = schema["paths"]["/api/v1/licentiedata/"]["get"]
     assert operation["security"] == [{"ApiKeyAuth": []}]
     assert schema["components"]["securitySchemes"]["ApiKeyAuth"] == {"type": "http", "scheme": "bearer"}
-    assert set(operation["responses"]) == {"200", "401", "403"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403"}
     problem = operation["responses"]["401"]["content"]["application/problem+json"]["schema"]
     assert problem == {"$ref": "#/components/schemas/Problem"}
     assert "Problem" in schema["components"]["schemas"]
@@ -70,3 +70,14 @@ def test_the_docs_static_files_are_served_by_the_development_server(client, db, 
     settings.DEBUG = True
     response = serve(RequestFactory().get("/static/ninja/swagger-ui-bundle.js"), "ninja/swagger-ui-bundle.js")
     assert response.status_code == 200
+
+
+def test_every_operation_documents_the_400_any_request_can_get(client, db):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert "400" in operation["responses"], f"{method.upper()} {path}"
+    # ...which the NUL guard answers before any operation, whatever the path.
+    response = client.get("/api/v1/licentiedata/", {"q": "\x00"})
+    assert response.status_code == 400
+    assert response.json()["status"] == 400

@@ -239,6 +239,7 @@ def b64(text: str) -> str:
         b64('["yesterday", 7]'),
         b64('{"at": "2025-01-01T00:00:00+00:00", "id": 7}'),
         encode_cursor(timezone.now(), 7) + "==",  # not the form we give out
+        b64('["2025-01-01T00:00:00+00:00", 7]'),  # readable, but not the form we give out
         "A" * 201,
     ],
 )

@@ -71,12 +71,64 @@ VALIDATION_MESSAGES = {
 }
 
 
+# The OpenAPI side of the problem documents: what an operation's `responses` say about them (the
+# schema is in English, whatever language is active when it is generated).
+PROBLEM = {"content": {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+PROBLEM_DESCRIPTIONS = {
+    400: "The request cannot be read: a NUL byte in its path, query or cookies, or a body that is not JSON",
+    401: "No valid API key: missing, malformed, unknown, revoked or expired (all alike)",
+    403: "The key lacks the scope this operation needs",
+    404: "Not found",
+    422: "The request does not validate; `errors` names each field",
+    429: "Too many requests for this key; `Retry-After` gives the seconds to wait",
+}
+
+
+def problem_responses(*statuses: int) -> dict:
+    """The `responses` of an operation's OpenAPI entry for the problem documents it may answer."""
+    return {str(status): {"description": PROBLEM_DESCRIPTIONS[status], **PROBLEM} for status in statuses}
+
+
 class MissingScope(Exception):
     """A valid key without the scope an operation needs: 403."""
 
     def __init__(self, scope: str):
         super().__init__(scope)
         self.scope = scope
+
+
+class ParameterRefused(DomainError):
+    """Input the schema allows but the rules refuse (an item that never counts in that scope, a cursor
+    the API did not hand out): a 422 of type `refused` whose `errors` names the parameter."""
+
+    def __init__(self, message, *, field: str):
+        super().__init__(message, field=field)
+
+
+class RateLimited(Exception):
+    """A credential over its request budget: 429 with `Retry-After` (whole seconds)."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 def language_of(request: HttpRequest) -> str:
@@ -162,7 +214,14 @@ def _domain_error(request, exc: DomainError) -> HttpResponse:
         for key, value in exc.details.items()
         if key not in RESERVED and isinstance(value, (int, str, bool))
     }
-    return problem(request, exc.status, title=REFUSED_TITLE, kind="refused", detail=exc.message, **details)
+    errors = None
+    if isinstance(exc, ParameterRefused):
+        details.pop("field")
+        with translation.override(language_of(request)):
+            errors = [{"field": exc.details["field"], "message": str(exc.message)}]
+    return problem(
+        request, exc.status, title=REFUSED_TITLE, kind="refused", detail=exc.message, errors=errors, **details
+    )
 
 
 def _http_error(request, exc: HttpError) -> HttpResponse:
@@ -178,6 +237,12 @@ def _missing_scope(request, exc: MissingScope) -> HttpResponse:
     return problem(request, 403, kind="missing-scope", detail=detail, scope=exc.scope)
 
 
+def _rate_limited(request, exc: RateLimited) -> HttpResponse:
+    response = problem(request, 429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def _unexpected(request, exc: Exception) -> HttpResponse:
     # Django's handling (logging, the test client re-raising it); ProblemMiddleware answers the 500.
     raise exc
@@ -189,6 +254,7 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(DomainError, _domain_error)
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(MissingScope, _missing_scope)
+    api.add_exception_handler(RateLimited, _rate_limited)
     api.add_exception_handler(Http404, lambda request, exc: problem(request, 404))
     api.add_exception_handler(PermissionDenied, lambda request, exc: problem(request, 403))
     api.add_exception_handler(Exception, _unexpected)

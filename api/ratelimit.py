@@ -50,6 +50,10 @@ class RateLimiter(Protocol):
         """Count one request of `key` (a stable id of the API key, never the secret)."""
         ...
 
+    def reset(self) -> None:
+        """Forget every window (for tests: no budget used in one test carries over to the next)."""
+        ...
+
 
 def _check(limit: int, window: float) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -93,11 +97,17 @@ class RedisRateLimiter:
         self.window = window
         self.prefix = prefix
         self._window_ms = max(1, round(window * 1000))
+        self._client = client
         self._script = client.register_script(_HIT)
 
     def hit(self, key: str) -> Decision:
         count, left_ms = self._script(keys=[self.prefix + key], args=[self._window_ms])
         return _decision(count=int(count), limit=self.limit, seconds_left=int(left_ms) / 1000)
+
+    def reset(self) -> None:
+        keys = list(self._client.scan_iter(match=self.prefix + "*", count=1000))
+        if keys:
+            self._client.delete(*keys)
 
 
 class LocalRateLimiter:
@@ -140,6 +150,10 @@ class LocalRateLimiter:
                 return
             self._windows.popitem(last=False)
 
+    def reset(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
     def __len__(self) -> int:
         """The windows held (for the memory bound's tests)."""
         with self._lock:
@@ -177,3 +191,12 @@ def get_limiter() -> RateLimiter:
         if limiter is None:
             limiter = _limiters[config] = limiter_for(settings)
         return limiter
+
+
+def reset_limiters() -> None:
+    """Reset and forget the process's limiters (for tests; a Redis limiter's counters are deleted)."""
+    with _limiters_lock:
+        limiters = list(_limiters.values())
+        _limiters.clear()
+    for limiter in limiters:
+        limiter.reset()

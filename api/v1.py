@@ -14,47 +14,13 @@ from licensing.licentiedata import license_report
 from . import problems
 from .auth import ApiKeyAuth
 from .models import ApiScope
+from .problems import PROBLEM_SCHEMA, problem_responses
 from .schemas import LicentiedataOut
 
 DESCRIPTION = """The Licentieportaal's HTTP API. Every call carries `Authorization: Bearer <key>`: an API key
 of one customer (`lp_key_…`, made on the page API-sleutels or with `manage.py create_api_key`), acting for
 that customer only and within its scopes. Errors are RFC 9457 problem documents (`application/problem+json`)
 in the language of `Accept-Language` (nl, the default, or en)."""
-
-PROBLEM = {"content": {problems.CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["field", "message"],
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-            },
-        },
-    },
-}
-
-
-# The schema is in English, whatever language is active when it is generated.
-PROBLEM_DESCRIPTIONS = {
-    400: "The request cannot be read: a NUL byte in its path, query or cookies, or a body that is not JSON",
-    401: "No valid API key: missing, malformed, unknown, revoked or expired (all alike)",
-    403: "The key lacks the scope this operation needs",
-    404: "Not found",
-    422: "The request does not validate; `errors` names each field",
-}
-
-
-def problem_responses(*statuses: int) -> dict:
-    """The `responses` of an operation's OpenAPI entry for the problem documents it may answer."""
-    return {str(status): {"description": PROBLEM_DESCRIPTIONS[status], **PROBLEM} for status in statuses}
 
 
 # What every operation may answer, whatever it does: the NUL guard (portal.middleware) refuses a NUL
@@ -101,11 +67,14 @@ problems.install(api)
         "and the open warnings: exactly the JSON of `manage.py license_report N --format json`. "
         "Scope `licentiedata:read`."
     ),
-    openapi_extra={"responses": problem_responses(401, 403)},
+    openapi_extra={"responses": problem_responses(401, 403, 429)},
     tags=["Licentiedata"],
 )
 def licentiedata(request):
     return license_report(request.auth.customer).as_json()
+
+
+api.add_router("/", "api.reads.router")
 
 
 def urls():

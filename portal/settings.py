@@ -150,6 +150,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 # The largest environment snapshot import_snapshot (and the snapshot API) reads, in bytes.
 SNAPSHOT_MAX_BYTES = env.int("SNAPSHOT_MAX_BYTES", default=50 * 1024 * 1024)
 
+# The HTTP API's rate limit: requests per API key or environment token per window of seconds (in Redis
+# when REDIS_URL is set, else in-process); above it a 429 with Retry-After.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
+API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
+
 # The nightly recount ("actuele gegevens vernieuwen"), HH:MM in TIME_ZONE.
 LICENSE_REFRESH_TIME = env("LICENSE_REFRESH_TIME", default="00:30")
 LICENSE_REFRESH_BATCH_SIZE = env.int("LICENSE_REFRESH_BATCH_SIZE", default=250)

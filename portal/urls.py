@@ -55,4 +55,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api_v1.urls()),
+    path("", include("api.afas")),
 ]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from api import ratelimit
 from api.models import ApiScope
 from api.services import create_api_key, create_environment_token
 
@@ -34,3 +35,14 @@ def make_token():
 
 def bearer(secret: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # The limiter outlives a test (in-process, or counters in Redis) and ids come back (SQLite reuses
+    # them after a rollback): every test starts with full budgets, and leaves none used behind. The
+    # first reset also clears Redis counters an earlier run left (its limiter is gone with its process).
+    ratelimit.get_limiter().reset()
+    ratelimit.reset_limiters()
+    yield
+    ratelimit.reset_limiters()

@@ -31,11 +31,17 @@ ENVIRONMENT = "environment"  # the operation takes an environment token of the e
 # operation gets its row here; the test names every operation of the schema that has none.
 REQUIRED = {
     ("GET", "/api/v1/licentiedata/"): ApiScope.LICENTIEDATA_READ,
+    ("GET", "/api/v1/lines/{item}/{scope}/usage"): ApiScope.LICENTIEDATA_READ,
+    ("GET", "/api/v1/mutations/"): ApiScope.LICENTIEDATA_READ,
+    ("GET", "/api/v1/warnings/"): ApiScope.WARNINGS_READ,
 }
 
 # Operations that are not in /api/v1/'s schema (an API of their own, such as the AFAS GetConnector
 # at /ProfitRestServices/ if it is mounted apart): (method, path) → (what it needs, security scheme).
-OUTSIDE_THE_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {}
+OUTSIDE_THE_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
+    ("GET", "/ProfitRestServices/connectors/Licentiedata"): (ApiScope.LICENTIEDATA_READ, "AfasToken"),
+    ("GET", "/ProfitRestServices/metainfo/get/Licentiedata"): (ApiScope.LICENTIEDATA_READ, "AfasToken"),
+}
 
 # A valid body for an operation that takes one, sent with every credential: a refusal (403 for another
 # environment) must not hide behind a 422 of a missing body, and the right credential gets past it.
@@ -52,8 +58,7 @@ def afas_token(secret: str) -> str:
 PRESENTED = {
     "ApiKeyAuth": lambda secret: f"Bearer {secret}",
     "EnvironmentTokenAuth": lambda secret: f"Bearer {secret}",
-    # Not in the schema yet: the AFAS GetConnector's scheme, under the name its auth class will give it
-    # (rename this entry to that name when it is merged; an unknown scheme fails the table test).
+    # The AFAS GetConnector at /ProfitRestServices/, outside /api/v1/'s schema.
     "AfasToken": afas_token,
 }
 

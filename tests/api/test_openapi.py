@@ -40,7 +40,7 @@ def test_the_schema_is_served_openapi_3_1_without_a_login(client, db):
     operation = schema["paths"]["/api/v1/licentiedata/"]["get"]
     assert operation["security"] == [{"ApiKeyAuth": []}]
     assert schema["components"]["securitySchemes"]["ApiKeyAuth"] == {"type": "http", "scheme": "bearer"}
-    assert set(operation["responses"]) == {"200", "400", "401", "403"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "429"}
     problem = operation["responses"]["401"]["content"]["application/problem+json"]["schema"]
     assert problem == {"$ref": "#/components/schemas/Problem"}
     assert "Problem" in schema["components"]["schemas"]

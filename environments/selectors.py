@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Customer
+from portal.selectors import as_id
 
 from .models import Employee, Environment, EnvironmentUser
 from .vocabulary import EnvironmentType, UserKind, user_counts
@@ -269,10 +270,9 @@ class UserDetail:
 def customer_user(customer: Customer, identity_id: int | str) -> UserDetail:
     """One unique user of the customer with its rows in each active environment; 404 when the
     customer has no such user (also when another customer has)."""
-    try:
-        identity_id = int(identity_id)
-    except (TypeError, ValueError):
-        raise Http404("No such user") from None
+    identity_id = as_id(identity_id)
+    if identity_id is None:
+        raise Http404("No such user")
     users = list(
         EnvironmentUser.objects.filter(
             identity_id=identity_id, environment__customer=customer, environment__is_active=True
@@ -294,10 +294,9 @@ def customer_user(customer: Customer, identity_id: int | str) -> UserDetail:
 
 def customer_user_environment(customer: Customer, identity_id: int, environment_id: int | str) -> Environment:
     """An active environment of the customer in which the user exists; 404 otherwise."""
-    try:
-        environment_id = int(environment_id)
-    except (TypeError, ValueError):
-        raise Http404("No such environment") from None
+    environment_id = as_id(environment_id)
+    if environment_id is None:
+        raise Http404("No such environment")
     environment = (
         Environment.objects.filter(
             pk=environment_id, customer=customer, is_active=True, users__identity_id=identity_id

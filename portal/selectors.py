@@ -33,6 +33,21 @@ def contact_for(request: HttpRequest) -> Contact:
         raise Http404("No contact for this user") from None
 
 
+# The largest id a database column holds (a signed 64-bit integer). A larger number in a URL or a form
+# names nothing: SQLite would not even take it as a parameter (OverflowError).
+MAX_ID = 2**63 - 1
+
+
+def as_id(value) -> int | None:
+    """`value` as an object id, or None when it cannot be one (not a whole number, out of range); every
+    access function reads the ids it is given through this."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def memberships_of(contact: Contact) -> QuerySet[Membership]:
     return Membership.objects.filter(contact=contact, customer__is_active=True).select_related("customer")
 
@@ -40,8 +55,8 @@ def memberships_of(contact: Contact) -> QuerySet[Membership]:
 def membership_for(contact: Contact, customer_id: int | str | None, *, change: bool = False) -> Membership:
     """The contact's membership of that customer: 404 if none, 403 if `change` and not Beheerder."""
     try:
-        membership = memberships_of(contact).get(customer_id=int(customer_id))
-    except (Membership.DoesNotExist, TypeError, ValueError):
+        membership = memberships_of(contact).get(customer_id=as_id(customer_id))
+    except Membership.DoesNotExist:
         raise Http404("No such customer") from None
     if change and membership.role != Role.BEHEERDER:
         raise PermissionDenied
@@ -92,6 +107,6 @@ def customer_membership_for(request: HttpRequest, membership_id: int, *, change:
     """
     acting = current_membership(request, change=change)
     try:
-        return customer_contacts(acting.customer).get(pk=membership_id)
+        return customer_contacts(acting.customer).get(pk=as_id(membership_id))
     except Membership.DoesNotExist:
         raise Http404("No such contact") from None

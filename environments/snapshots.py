@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,7 +59,7 @@ from .snapshot_messages import (
     printable,
     shown_source,
 )
-from .snapshot_reading import decode, describe
+from .snapshot_reading import decode, describe, read_snapshot
 from .vocabulary import UserKind
 
 GUID_RE = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
@@ -140,6 +140,7 @@ class _Parser:
         self.now = now
         self.max_bytes = max_bytes
         self.errors: list[str] = []
+        self.fields: list[tuple[str, str]] = []
         self.total = 0
 
     def error(self, path: str, message: str) -> object:
@@ -148,10 +149,14 @@ class _Parser:
             self.errors.append(
                 f"{self.source_name}: {path}: {message}" if path else f"{self.source_name}: {message}"
             )
+            self.fields.append((path, message))
         return _INVALID
 
     def refuse(self, message: str) -> SnapshotError:
-        return SnapshotError(f"{self.source_name}: {message}")
+        return SnapshotError(f"{self.source_name}: {message}", fields=[("", message)])
+
+    def refusal(self) -> SnapshotError:
+        return SnapshotError.from_errors(self.errors, self.total, self.fields)
 
     # Field checks: return the clean value, or _INVALID after recording the problem.
 
@@ -310,7 +315,7 @@ class _Parser:
             },
         )
         if not isinstance(data, dict):
-            raise SnapshotError.from_errors(self.errors, self.total)
+            raise self.refusal()
         users = self.records(
             data,
             "users",
@@ -363,7 +368,7 @@ class _Parser:
             if user is not None and user.employee is not None and user.employee not in guids:
                 self.error(f"users[{position}].employee", UNKNOWN_EMPLOYEE.format(value=user.employee))
         if self.errors or top is None:
-            raise SnapshotError.from_errors(self.errors, self.total)
+            raise self.refusal()
         return ParsedSnapshot(
             source_name=self.source_name,
             environment=top["environment"],
@@ -403,3 +408,15 @@ def parse_snapshot(
         now=now or timezone.now(),
         max_bytes=settings.SNAPSHOT_MAX_BYTES if max_bytes is None else max_bytes,
     ).parse(data)
+
+
+def load_snapshot(
+    stream: BinaryIO, *, source_name: str, gzipped: bool = False, max_bytes: int | None = None
+) -> ParsedSnapshot:
+    """One snapshot read from `stream` and validated: the one way in of `import_snapshot` and the API.
+
+    Never reads more than `max_bytes` (default SNAPSHOT_MAX_BYTES) of the snapshot, decompressed
+    first when `gzipped`; raises SnapshotError (SnapshotTooLarge above the limit) naming every problem.
+    """
+    raw = read_snapshot(stream, source_name=source_name, gzipped=gzipped, max_bytes=max_bytes)
+    return parse_snapshot(raw, source_name=source_name, max_bytes=max_bytes)

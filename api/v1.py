@@ -15,6 +15,7 @@ from . import problems
 from .auth import ApiKeyAuth
 from .models import ApiScope
 from .schemas import LicentiedataOut
+from .writes import router as writes_router
 
 DESCRIPTION = """The Licentieportaal's HTTP API. Every call carries `Authorization: Bearer <key>`: an API key
 of one customer (`lp_key_…`, made on the page API-sleutels or with `manage.py create_api_key`), acting for
@@ -94,6 +95,9 @@ problems.install(api)
 )
 def licentiedata(request):
     return license_report(request.auth.customer).as_json()
+
+
+api.add_router("", writes_router)
 
 
 def urls():

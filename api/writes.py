@@ -358,7 +358,7 @@ def push_snapshot(request: HttpRequest, code: str):
         (result,) = import_snapshots(snapshots=[snapshot])
     except SnapshotError as refusal:
         return _snapshot_problem(request, refusal)
-    return 200, SnapshotImportedOut(
+    return SnapshotImportedOut(
         environment=result.environment,
         taken_at=result.taken_at,
         users=result.users,

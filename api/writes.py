@@ -18,7 +18,7 @@ from ninja import Header, Router, Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from environments.models import ENVIRONMENT_CODE_RE
-from environments.services import import_snapshots
+from environments.services import import_snapshots, load_snapshot
 from environments.snapshot_messages import TOO_LARGE, SnapshotError, SnapshotTooLarge, shown_source
 from environments.snapshots import (
     CLIENT_CODE_LENGTH,
@@ -29,7 +29,6 @@ from environments.snapshots import (
     EMPLOYEE_NAME_LENGTH,
     USER_CODE_LENGTH,
     USER_NAME_LENGTH,
-    load_snapshot,
 )
 from environments.vocabulary import Item, UserKind
 from licensing.models import MAX_QUANTITY, LicenseLine

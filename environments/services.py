@@ -1,15 +1,18 @@
-"""Writes to environments: importing snapshots."""
+"""Writes to environments: importing snapshots (and reading them, the one way in for the command and
+the API)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
 from .snapshot_messages import SnapshotError, StaleSnapshot, printable
-from .snapshots import ParsedSnapshot
+from .snapshot_reading import read_snapshot
+from .snapshots import ParsedSnapshot, parse_snapshot
 
 BATCH_SIZE = 2000
 # The database's own words, cut to this length: enough to name the constraint.
@@ -31,6 +34,18 @@ class ImportResult:
     employees: int
     declarations: int
     clients: int
+
+
+def load_snapshot(
+    stream: BinaryIO, *, source_name: str, gzipped: bool = False, max_bytes: int | None = None
+) -> ParsedSnapshot:
+    """One snapshot read from `stream` and validated: the one way in of `import_snapshot` and the API.
+
+    Never reads more than `max_bytes` (default SNAPSHOT_MAX_BYTES) of the snapshot, decompressed
+    first when `gzipped`; raises SnapshotError (SnapshotTooLarge above the limit) naming every problem.
+    """
+    raw = read_snapshot(stream, source_name=source_name, gzipped=gzipped, max_bytes=max_bytes)
+    return parse_snapshot(raw, source_name=source_name, max_bytes=max_bytes)
 
 
 def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = None) -> list[ImportResult]:

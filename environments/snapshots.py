@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,7 +59,7 @@ from .snapshot_messages import (
     printable,
     shown_source,
 )
-from .snapshot_reading import decode, describe, read_snapshot
+from .snapshot_reading import decode, describe
 from .vocabulary import UserKind
 
 GUID_RE = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
@@ -408,15 +408,3 @@ def parse_snapshot(
         now=now or timezone.now(),
         max_bytes=settings.SNAPSHOT_MAX_BYTES if max_bytes is None else max_bytes,
     ).parse(data)
-
-
-def load_snapshot(
-    stream: BinaryIO, *, source_name: str, gzipped: bool = False, max_bytes: int | None = None
-) -> ParsedSnapshot:
-    """One snapshot read from `stream` and validated: the one way in of `import_snapshot` and the API.
-
-    Never reads more than `max_bytes` (default SNAPSHOT_MAX_BYTES) of the snapshot, decompressed
-    first when `gzipped`; raises SnapshotError (SnapshotTooLarge above the limit) naming every problem.
-    """
-    raw = read_snapshot(stream, source_name=source_name, gzipped=gzipped, max_bytes=max_bytes)
-    return parse_snapshot(raw, source_name=source_name, max_bytes=max_bytes)

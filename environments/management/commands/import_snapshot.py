@@ -2,9 +2,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from environments.services import import_snapshots
+from environments.services import import_snapshots, load_snapshot
 from environments.snapshot_messages import SnapshotError, format_errors, shown_source
-from environments.snapshots import load_snapshot
 
 CANNOT_READ = "cannot read: {reason}"
 

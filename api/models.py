@@ -160,3 +160,42 @@ class EnvironmentToken(Credential):
 
     def __str__(self) -> str:
         return f"{self.environment.code} ({self.display})"
+
+
+# An Idempotency-Key: 1 to 200 printable ASCII characters (space included).
+IDEMPOTENCY_KEY_RE = r"^[ -~]{1,200}$"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to an API request that carried an Idempotency-Key, stored in the transaction of
+    what the request did: a repeat with the same key and request gets this answer again and changes
+    nothing. Kept 24 hours (`manage.py purge_idempotency_records`)."""
+
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.CASCADE, related_name="idempotency_records", verbose_name=_("API-sleutel")
+    )
+    key = models.CharField(_("Idempotency-Key"), max_length=200)
+    # SHA-256 of the method, the path and the request's body (its JSON, whitespace and key order aside).
+    fingerprint = models.CharField(_("SHA-256 van het verzoek"), max_length=64)
+    status = models.PositiveSmallIntegerField(_("status"))
+    body = models.JSONField(_("antwoord"))
+    created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotentierecord")
+        verbose_name_plural = _("idempotentierecords")
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="idempotency_key_once_per_api_key"),
+            models.CheckConstraint(
+                condition=Q(key__regex=IDEMPOTENCY_KEY_RE), name="idempotency_key_printable"
+            ),
+            models.CheckConstraint(
+                condition=Q(fingerprint__regex=DIGEST_RE), name="idempotency_fingerprint_sha256"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__gte=100, status__lte=599), name="idempotency_status_http"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.api_key_id}: {self.key} ({self.status})"

@@ -208,7 +208,8 @@ def _validation(request, exc: ValidationError) -> HttpResponse:
     return problem(request, 422, errors=errors)
 
 
-def _domain_error(request, exc: DomainError) -> HttpResponse:
+def domain_problem(request, exc: DomainError) -> HttpResponse:
+    """The problem document of a refusal: its status, message and scalar details (in_use, requested)."""
     details = {
         key: value
         for key, value in exc.details.items()
@@ -251,7 +252,7 @@ def _unexpected(request, exc: Exception) -> HttpResponse:
 def install(api: NinjaAPI) -> None:
     """Answer every exception of the API's operations with a problem document."""
     api.add_exception_handler(ValidationError, _validation)
-    api.add_exception_handler(DomainError, _domain_error)
+    api.add_exception_handler(DomainError, domain_problem)
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(MissingScope, _missing_scope)
     api.add_exception_handler(RateLimited, _rate_limited)

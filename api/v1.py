@@ -16,6 +16,7 @@ from .auth import ApiKeyAuth
 from .models import ApiScope
 from .problems import PROBLEM_SCHEMA, problem_responses
 from .schemas import LicentiedataOut
+from .writes import router as writes_router
 
 DESCRIPTION = """The Licentieportaal's HTTP API. Every call carries `Authorization: Bearer <key>`: an API key
 of one customer (`lp_key_…`, made on the page API-sleutels or with `manage.py create_api_key`), acting for
@@ -75,6 +76,7 @@ def licentiedata(request):
 
 
 api.add_router("/", "api.reads.router")
+api.add_router("", writes_router)
 
 
 def urls():

@@ -1,15 +1,18 @@
-"""Writes to environments: importing snapshots."""
+"""Writes to environments: importing snapshots (and reading them, the one way in for the command and
+the API)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
-from .snapshot_messages import SnapshotError, printable
-from .snapshots import ParsedSnapshot
+from .snapshot_messages import SnapshotError, StaleSnapshot, printable
+from .snapshot_reading import read_snapshot
+from .snapshots import ParsedSnapshot, parse_snapshot
 
 BATCH_SIZE = 2000
 # The database's own words, cut to this length: enough to name the constraint.
@@ -31,6 +34,18 @@ class ImportResult:
     employees: int
     declarations: int
     clients: int
+
+
+def load_snapshot(
+    stream: BinaryIO, *, source_name: str, gzipped: bool = False, max_bytes: int | None = None
+) -> ParsedSnapshot:
+    """One snapshot read from `stream` and validated: the one way in of `import_snapshot` and the API.
+
+    Never reads more than `max_bytes` (default SNAPSHOT_MAX_BYTES) of the snapshot, decompressed
+    first when `gzipped`; raises SnapshotError (SnapshotTooLarge above the limit) naming every problem.
+    """
+    raw = read_snapshot(stream, source_name=source_name, gzipped=gzipped, max_bytes=max_bytes)
+    return parse_snapshot(raw, source_name=source_name, max_bytes=max_bytes)
 
 
 def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = None) -> list[ImportResult]:
@@ -55,8 +70,8 @@ def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = 
     except (IntegrityError, DataError) as exc:
         # Parsing should have refused anything the database would; this keeps a miss a clear refusal.
         names = ", ".join(snapshot.source_name for snapshot in snapshots)
-        detail = printable(str(exc), DETAIL_LENGTH)
-        raise SnapshotError(f"{names}: {NOT_STORED.format(detail=detail)}") from exc
+        message = NOT_STORED.format(detail=printable(str(exc), DETAIL_LENGTH))
+        raise SnapshotError(f"{names}: {message}", fields=[("", message)]) from exc
     return [
         ImportResult(
             source_name=snapshot.source_name,
@@ -81,28 +96,37 @@ def _lock_environments(*, snapshots: list[ParsedSnapshot]) -> dict[str, Environm
         .filter(code__in=codes)
         .order_by("id")
     }
-    errors = []
+    errors: list[str] = []
+    fields: list[tuple[str, str]] = []
+    stale = 0
+
+    def refuse(source: str, field: str, message: str) -> None:
+        errors.append(f"{source}: {field}: {message}")
+        fields.append((field, message))
+
     seen: dict[str, str] = {}
     for snapshot in snapshots:
         code, source = snapshot.environment, snapshot.source_name
         if code in seen:
-            errors.append(f"{source}: environment: {ENVIRONMENT_TWICE.format(code=code, other=seen[code])}")
+            refuse(source, "environment", ENVIRONMENT_TWICE.format(code=code, other=seen[code]))
             continue
         seen[code] = source
         environment = environments.get(code)
         if environment is None:
-            errors.append(f"{source}: environment: {UNKNOWN_ENVIRONMENT.format(code=code)}")
+            refuse(source, "environment", UNKNOWN_ENVIRONMENT.format(code=code))
             continue
         if environment.customer_digits != environment.customer.number or code[0] != environment.type:
-            message = WRONG_CUSTOMER.format(code=code, number=environment.customer.number)
-            errors.append(f"{source}: environment: {message}")
+            refuse(
+                source, "environment", WRONG_CUSTOMER.format(code=code, number=environment.customer.number)
+            )
         taken_at = snapshot.taken_at
         if environment.data_taken_at and taken_at < environment.data_taken_at:
             current = environment.data_taken_at.astimezone(taken_at.tzinfo).isoformat()
-            message = STALE.format(taken_at=taken_at.isoformat(), current=current)
-            errors.append(f"{source}: taken_at: {message}")
+            refuse(source, "taken_at", STALE.format(taken_at=taken_at.isoformat(), current=current))
+            stale += 1
     if errors:
-        raise SnapshotError.from_errors(errors)
+        refusal = StaleSnapshot if stale == len(errors) else SnapshotError
+        raise refusal.from_errors(errors, fields=fields)
     return environments
 
 

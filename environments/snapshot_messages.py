@@ -33,6 +33,7 @@ SHOWN_NAME_LENGTH = 200
 DATETIME_LENGTH = 40
 
 TOO_LARGE = "larger than {max_bytes} bytes (the limit SNAPSHOT_MAX_BYTES), not read"
+NOT_GZIP = "not valid gzip: {reason}"
 NOT_UTF8 = "not UTF-8 text: invalid byte at position {position}"
 NOT_UTF8_BUT_UTF16 = "not UTF-8 text: the file is UTF-16 or UTF-32, save it as UTF-8"
 NOT_JSON = "not valid JSON: {detail}"
@@ -79,18 +80,47 @@ def escape_character(char: str) -> str:
 
 
 class SnapshotError(DomainError):
-    """A refused snapshot. `message` names file, field and position; `errors` lists every problem."""
+    """A refused snapshot. `message` names file, field and position; `errors` lists every problem.
 
-    def __init__(self, message: str, *, errors: list[str] | None = None, total: int | None = None):
+    `fields` holds the same problems as (field, message) pairs without the file's name, the field
+    "" for the snapshot as a whole: what the API answers as its problem document's `errors`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: list[str] | None = None,
+        total: int | None = None,
+        fields: list[tuple[str, str]] | None = None,
+    ):
         errors = errors if errors is not None else [message]
+        fields = fields if fields is not None else [("", message)]
         # Problems found, also those beyond the MAX_ERRORS_KEPT in `errors`.
-        super().__init__(message, errors=errors, total=total if total is not None else len(errors))
+        super().__init__(
+            message, errors=errors, total=total if total is not None else len(errors), fields=fields
+        )
         self.errors = self.details["errors"]
         self.total = self.details["total"]
+        self.fields = self.details["fields"]
 
     @classmethod
-    def from_errors(cls, errors: list[str], total: int | None = None) -> "SnapshotError":
-        return cls(format_errors(errors, total), errors=errors, total=total)
+    def from_errors(
+        cls, errors: list[str], total: int | None = None, fields: list[tuple[str, str]] | None = None
+    ) -> "SnapshotError":
+        return cls(format_errors(errors, total), errors=errors, total=total, fields=fields)
+
+
+class SnapshotTooLarge(SnapshotError):
+    """More than SNAPSHOT_MAX_BYTES (after decompression): the API answers 413."""
+
+    status = 413
+
+
+class StaleSnapshot(SnapshotError):
+    """Older than the data it would replace (and refused for nothing else): the API answers 409."""
+
+    status = 409
 
 
 def format_errors(errors: list[str], total: int | None = None) -> str:

@@ -4,9 +4,11 @@ JSON that Python would choke on is refused here with a message: numbers too long
 `LongNumber` so the validator can name the field), keys twice in one object, nesting too deep.
 """
 
+import gzip
 import json
 import os
 import re
+import zlib
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -16,12 +18,14 @@ from .snapshot_messages import (
     DUPLICATE_KEY,
     MAX_DEPTH,
     MAX_NUMBER_DIGITS,
+    NOT_GZIP,
     NOT_JSON,
     NOT_UTF8,
     NOT_UTF8_BUT_UTF16,
     TOO_DEEP,
     TOO_LARGE,
     SnapshotError,
+    SnapshotTooLarge,
     printable,
     shown_source,
 )
@@ -31,24 +35,40 @@ from .snapshot_messages import (
 _NESTING_RE = re.compile(r'"(?:[^"\\]|\\.?)*(?:"|\Z)|[\[\]{}]', re.DOTALL)
 
 
-def read_snapshot(stream: BinaryIO, *, source_name: str, max_bytes: int | None = None) -> bytes:
-    """The bytes of one snapshot from an open file or standard input, never more than `max_bytes`.
+def read_snapshot(
+    stream: BinaryIO, *, source_name: str, gzipped: bool = False, max_bytes: int | None = None
+) -> bytes:
+    """The bytes of one snapshot from an open file, standard input or a request, never more than
+    `max_bytes`; when `gzipped`, the stream is gzip and the limit holds for what it decompresses to.
 
-    Raises SnapshotError when there are more than `max_bytes` (default SNAPSHOT_MAX_BYTES): a regular
-    file is refused by its size, a pipe after reading `max_bytes` + 1 bytes, so memory stays bounded.
-    An OSError of the read itself is left to the caller.
+    Raises SnapshotTooLarge when there are more than `max_bytes` (default SNAPSHOT_MAX_BYTES): a
+    regular file is refused by its size, a pipe after reading `max_bytes` + 1 bytes, so memory stays
+    bounded; gzip is decompressed only up to `max_bytes` + 1 bytes, so a small bomb never expands
+    further. SnapshotError for gzip that does not decompress. An OSError of the read itself is left
+    to the caller.
     """
     max_bytes = settings.SNAPSHOT_MAX_BYTES if max_bytes is None else max_bytes
-    refusal = f"{shown_source(source_name)}: {TOO_LARGE.format(max_bytes=max_bytes)}"
+    shown = shown_source(source_name)
+    refusal = f"{shown}: {TOO_LARGE.format(max_bytes=max_bytes)}"
     try:
         size = os.fstat(stream.fileno()).st_size
     except (AttributeError, OSError, ValueError):
-        size = 0  # not a file descriptor (an in-memory stream): the bounded read decides
+        size = 0  # not a file descriptor (an in-memory stream, a request): the bounded read decides
+    # The limit holds for the bytes sent as well as for what they decompress to.
     if size > max_bytes:
-        raise SnapshotError(refusal)
-    raw = stream.read(max_bytes + 1)
+        raise SnapshotTooLarge(refusal, fields=[("", TOO_LARGE.format(max_bytes=max_bytes))])
+    if gzipped:
+        try:
+            # GzipFile.read(n) decompresses at most n bytes of output (and reads its input in chunks).
+            with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
+                raw = unzipped.read(max_bytes + 1)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            message = NOT_GZIP.format(reason=printable(str(exc) or type(exc).__name__))
+            raise SnapshotError(f"{shown}: {message}", fields=[("", message)]) from None
+    else:
+        raw = stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise SnapshotError(refusal)
+        raise SnapshotTooLarge(refusal, fields=[("", TOO_LARGE.format(max_bytes=max_bytes))])
     return raw
 
 

@@ -140,6 +140,7 @@ class _Parser:
         self.now = now
         self.max_bytes = max_bytes
         self.errors: list[str] = []
+        self.fields: list[tuple[str, str]] = []
         self.total = 0
 
     def error(self, path: str, message: str) -> object:
@@ -148,10 +149,14 @@ class _Parser:
             self.errors.append(
                 f"{self.source_name}: {path}: {message}" if path else f"{self.source_name}: {message}"
             )
+            self.fields.append((path, message))
         return _INVALID
 
     def refuse(self, message: str) -> SnapshotError:
-        return SnapshotError(f"{self.source_name}: {message}")
+        return SnapshotError(f"{self.source_name}: {message}", fields=[("", message)])
+
+    def refusal(self) -> SnapshotError:
+        return SnapshotError.from_errors(self.errors, self.total, self.fields)
 
     # Field checks: return the clean value, or _INVALID after recording the problem.
 
@@ -310,7 +315,7 @@ class _Parser:
             },
         )
         if not isinstance(data, dict):
-            raise SnapshotError.from_errors(self.errors, self.total)
+            raise self.refusal()
         users = self.records(
             data,
             "users",
@@ -363,7 +368,7 @@ class _Parser:
             if user is not None and user.employee is not None and user.employee not in guids:
                 self.error(f"users[{position}].employee", UNKNOWN_EMPLOYEE.format(value=user.employee))
         if self.errors or top is None:
-            raise SnapshotError.from_errors(self.errors, self.total)
+            raise self.refusal()
         return ParsedSnapshot(
             source_name=self.source_name,
             environment=top["environment"],

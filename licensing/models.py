@@ -192,6 +192,7 @@ class MutationSource(models.TextChoices):
     PORTAL = "portal", _("portaal")
     BACKOFFICE = "backoffice", _("backoffice")
     REQUEST = "request", _("licentieaanvraag")
+    API = "api", _("API")
 
 
 class LicenseMutation(AppendOnlyModel):

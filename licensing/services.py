@@ -1,5 +1,7 @@
 """Writes to licenses: self-service mutations, back-office entitlement changes and license requests."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -47,11 +49,23 @@ class LicenseError(DomainError):
     """A refused license change."""
 
 
-class DeviationNotAcknowledged(LicenseError):
+# The API answers a refusal that depends on the line's or the license's current state with 409 (the
+# same number may be accepted at another time or on another edition), malformed input with 422.
+class QuantityOutOfRange(LicenseError):
     pass
 
 
+class AboveCap(LicenseError):
+    status = 409
+
+
+class DeviationNotAcknowledged(LicenseError):
+    status = 409
+
+
 class BelowInUse(LicenseError):
+    status = 409
+
     @property
     def shortfall(self) -> str:
         return SHORTFALL % {"in_use": self.details["in_use"], "requested": self.details["requested"]}
@@ -59,19 +73,31 @@ class BelowInUse(LicenseError):
 
 def _check_range(quantity: int) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
-        raise LicenseError(QUANTITY_OUT_OF_RANGE % {"max": MAX_QUANTITY})
+        raise QuantityOutOfRange(QUANTITY_OUT_OF_RANGE % {"max": MAX_QUANTITY})
 
 
 def _check_quantity(*, license: License, item: str, quantity: int) -> None:
     _check_range(quantity)
     if license.exceeds_cap(item=item, quantity=quantity):
-        raise LicenseError(SMALL_BUSINESS_CAP % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS})
+        raise AboveCap(SMALL_BUSINESS_CAP % {"cap": SMALL_BUSINESS_MAX_ENVIRONMENTS})
+
+
+@dataclass(frozen=True)
+class KeyActor:
+    """An API key acting for its customer: the API checked the key and its scope `licenses:write`.
+
+    Its mutations are recorded with source `api` and the key's name in `by` (no contact).
+    """
+
+    customer_id: int
+    name: str
 
 
 def line_change_quantity(
-    *, line: LicenseLine, by: Contact, quantity: int, acknowledge_deviation: bool = False
+    *, line: LicenseLine, by: Contact | KeyActor, quantity: int, acknowledge_deviation: bool = False
 ) -> LicenseMutation:
-    """A Beheerder's self-service change: maximum and portal number become `quantity`.
+    """A self-service change by a Beheerder (or an API key of the customer): maximum and portal
+    number become `quantity`.
 
     The line is locked for the whole check-and-write, and in use is counted fresh inside the
     lock, so concurrent changes neither lose an update nor slip below what is in use.
@@ -80,10 +106,16 @@ def line_change_quantity(
         # Lock the line only: locking the joined license row too would serialise every change of
         # the customer and can deadlock against the recount, which writes lines, then the license.
         line = LicenseLine.objects.select_for_update(of=("self",)).select_related("license").get(pk=line.pk)
-        is_beheerder = Membership.objects.filter(
-            contact=by, customer_id=line.license.customer_id, role=Role.BEHEERDER
-        ).exists()
-        if not is_beheerder:
+        customer_id = line.license.customer_id
+        if isinstance(by, KeyActor):
+            allowed = by.customer_id == customer_id
+            contact, by_name, source = None, by.name, MutationSource.API
+        else:
+            allowed = Membership.objects.filter(
+                contact=by, customer_id=customer_id, role=Role.BEHEERDER
+            ).exists()
+            contact, by_name, source = by, by.email, MutationSource.PORTAL
+        if not allowed:
             raise PermissionDenied(NOT_BEHEERDER)
         _check_quantity(license=line.license, item=line.item, quantity=quantity)
         deviation = line.has_deviation
@@ -96,15 +128,15 @@ def line_change_quantity(
             raise BelowInUse(BELOW_IN_USE, in_use=in_use, requested=quantity)
         mutation = LicenseMutation.objects.create(
             line=line,
-            customer_id=line.license.customer_id,
-            contact=by,
-            by=by.email,
+            customer_id=customer_id,
+            contact=contact,
+            by=by_name,
             old_maximum=line.maximum,
             old_portal=line.portal,
             new_quantity=quantity,
             in_use=in_use,
             acknowledged_deviation=deviation,
-            source=MutationSource.PORTAL,
+            source=source,
         )
         line.maximum = quantity
         line.portal = quantity

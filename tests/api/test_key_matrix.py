@@ -34,6 +34,8 @@ REQUIRED = {
     ("GET", "/api/v1/lines/{item}/{scope}/usage"): ApiScope.LICENTIEDATA_READ,
     ("GET", "/api/v1/mutations/"): ApiScope.LICENTIEDATA_READ,
     ("GET", "/api/v1/warnings/"): ApiScope.WARNINGS_READ,
+    ("POST", "/api/v1/lines/{item}/{scope}/quantity"): ApiScope.LICENSES_WRITE,
+    ("PUT", "/api/v1/environments/{code}/snapshot/"): ENVIRONMENT,
 }
 
 # Operations that are not in /api/v1/'s schema (an API of their own, such as the AFAS GetConnector
@@ -45,7 +47,19 @@ OUTSIDE_THE_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
 
 # A valid body for an operation that takes one, sent with every credential: a refusal (403 for another
 # environment) must not hide behind a 422 of a missing body, and the right credential gets past it.
-BODIES: dict[tuple[str, str], dict] = {}
+BODIES: dict[tuple[str, str], dict] = {
+    ("POST", "/api/v1/lines/{item}/{scope}/quantity"): {"quantity": 10, "acknowledge_deviation": True},
+    # Valid in shape; whichever environment the path names, the right token gets past 401/403.
+    ("PUT", "/api/v1/environments/{code}/snapshot/"): {
+        "format": 1,
+        "environment": "O12345AA",
+        "taken_at": "2026-11-28T00:45:00+01:00",
+        "users": [],
+        "employees": [],
+        "declarations": [],
+        "clients": [],
+    },
+}
 
 
 def afas_token(secret: str) -> str:

@@ -6,7 +6,13 @@ from environments.snapshots import SnapshotError
 from licensing.analysis.delivery import AnalysisRefused
 from licensing.maintenance.services import NothingChanged, WouldExceedLicense
 from licensing.monitoring.services import MonitoringError
-from licensing.services import BelowInUse, DeviationNotAcknowledged, LicenseError
+from licensing.services import (
+    AboveCap,
+    BelowInUse,
+    DeviationNotAcknowledged,
+    LicenseError,
+    QuantityOutOfRange,
+)
 from portal.errors import DomainError
 from portal.services import ContactError
 
@@ -15,6 +21,8 @@ REFUSALS = [
     LicenseError,
     DeviationNotAcknowledged,
     BelowInUse,
+    QuantityOutOfRange,
+    AboveCap,
     MonitoringError,
     NothingChanged,
     WouldExceedLicense,

@@ -2,10 +2,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from environments.services import import_snapshots
+from environments.services import import_snapshots, load_snapshot
 from environments.snapshot_messages import SnapshotError, format_errors, shown_source
-from environments.snapshot_reading import read_snapshot
-from environments.snapshots import parse_snapshot
 
 CANNOT_READ = "cannot read: {reason}"
 
@@ -15,7 +13,8 @@ class Command(BaseCommand):
         "Imports environment snapshots (JSON, format 1) and replaces each environment's users, employees, "
         "declarations and clients. Every file is validated first and all go in one transaction: on bad "
         "input nothing changes and each problem is named as FILE: field[position].field: problem "
-        "(positions count from 0). A file larger than SNAPSHOT_MAX_BYTES is refused unread."
+        "(positions count from 0). A file larger than SNAPSHOT_MAX_BYTES is refused unread; a FILE ending in "
+        ".gz is gzip, and what it decompresses to is held to the same limit."
     )
 
     def add_arguments(self, parser):
@@ -27,11 +26,12 @@ class Command(BaseCommand):
             source_name = "<stdin>" if name == "-" else name
             try:
                 if name == "-":
-                    raw = read_snapshot(sys.stdin.buffer, source_name=source_name)
+                    snapshots.append(load_snapshot(sys.stdin.buffer, source_name=source_name))
                 else:
                     with open(name, "rb") as file:
-                        raw = read_snapshot(file, source_name=source_name)
-                snapshots.append(parse_snapshot(raw, source_name=source_name))
+                        snapshots.append(
+                            load_snapshot(file, source_name=source_name, gzipped=name.endswith(".gz"))
+                        )
             except OSError as exc:
                 errors.append(f"{shown_source(name)}: {CANNOT_READ.format(reason=exc.strerror or exc)}")
                 total += 1

@@ -1,0 +1,381 @@
+"""The API's writes: a license count changed under the portal's rules, an environment's snapshot pushed.
+
+Both go through the very services the portal and the commands use: `line_change_quantity` (the line
+locked, in use counted fresh inside the lock) and `load_snapshot` + `import_snapshots` (the one
+validator and atomic import of `manage.py import_snapshot`). Refusals are problem documents whose
+`detail` is the portal's (or the validator's) own message.
+"""
+
+import json
+from datetime import datetime
+from typing import Annotated, Literal
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from ninja import Header, Router, Schema
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+
+from environments.models import ENVIRONMENT_CODE_RE
+from environments.services import import_snapshots, load_snapshot
+from environments.snapshot_messages import TOO_LARGE, SnapshotError, SnapshotTooLarge, shown_source
+from environments.snapshots import (
+    CLIENT_CODE_LENGTH,
+    CLIENT_NAME_LENGTH,
+    DECLARATION_NUMBER_LENGTH,
+    EMAIL_LENGTH,
+    EMPLOYEE_KIND_LENGTH,
+    EMPLOYEE_NAME_LENGTH,
+    USER_CODE_LENGTH,
+    USER_NAME_LENGTH,
+)
+from environments.vocabulary import Item, UserKind
+from licensing.models import MAX_QUANTITY, LicenseLine
+from licensing.services import KeyActor, QuantityOutOfRange, line_change_quantity
+from portal.errors import DomainError
+
+from . import idempotency, problems
+from .auth import ApiKeyAuth, EnvironmentTokenAuth
+from .idempotency import Answer
+from .models import ApiScope
+from .schemas import ScopeCode
+
+router = Router()
+
+ItemCode = Literal[tuple(Item.values)]
+
+OTHER_ENVIRONMENT = _("Dit token hoort bij een andere omgeving.")
+UNSUPPORTED_ENCODING_TITLE = _("Codering niet ondersteund")
+UNSUPPORTED_ENCODING = _("Stuur de snapshot als JSON, zo nodig met Content-Encoding: gzip.")
+# The validator's messages are English; so is this one, which it would give if it knew the address.
+ENVIRONMENT_OF_ADDRESS = "expected {code}, the environment of this address"
+
+PROBLEM = {"content": {problems.CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def problem_responses(descriptions: dict[int, str]) -> dict:
+    return {str(status): {"description": text, **PROBLEM} for status, text in descriptions.items()}
+
+
+# ---------------------------------------------------------------------------------------------------
+# POST lines/{item}/{scope}/quantity
+
+
+def _whole_number(value):
+    # JSON Schema's "integer" includes 5.0 (schemathesis sends it, rightly), so 5.0 is 5; "5" and true
+    # stay refused by StrictInt: no whole number of licenses.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class QuantityIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    # The range is the portal's, checked by the service so that its refusal is the portal's message
+    # (422 naming the field `quantity`).
+    quantity: Annotated[StrictInt, BeforeValidator(_whole_number)] = Field(
+        json_schema_extra={"minimum": 0, "maximum": MAX_QUANTITY},
+        description="the new maximum and portal number: a whole number from 0 to 1,000,000",
+    )
+    acknowledge_deviation: StrictBool = Field(
+        False,
+        description=(
+            "confirms having reviewed the number actually entitled to; needed when the line has a "
+            "deviation (portal number ≠ maximum)"
+        ),
+    )
+
+
+class QuantityOut(Schema):
+    item: ItemCode
+    scope: ScopeCode
+    maximum: int = Field(description="after the change: the new quantity")
+    portal: int = Field(description="after the change: the new quantity")
+    in_use: int = Field(description="counted fresh at the change")
+    mutation_id: int = Field(description="the LicenseMutation recorded (source api, by the key's name)")
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        None,
+        alias=idempotency.HEADER,
+        min_length=1,
+        max_length=idempotency.KEY_MAX_LENGTH,
+        pattern=idempotency.KEY_PATTERN,
+        description=(
+            "optional, 1 to 200 printable ASCII characters: a repeat with the same key and body gets the "
+            "first answer again (status and body) and changes nothing; the same key with another body is "
+            "422. Kept 24 hours."
+        ),
+    ),
+]
+
+
+def _json(response: HttpResponse) -> dict:
+    return json.loads(response.content)
+
+
+def _answer_response(answer: Answer, *, replayed: bool) -> HttpResponse:
+    content_type = problems.CONTENT_TYPE if answer.status >= 400 else "application/json"
+    response = HttpResponse(
+        json.dumps(answer.body, ensure_ascii=False), status=answer.status, content_type=content_type
+    )
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+@router.post(
+    "/lines/{item}/{scope}/quantity",
+    response={200: QuantityOut},
+    auth=ApiKeyAuth(ApiScope.LICENSES_WRITE),
+    summary="Change a license count under the portal's rules",
+    description=(
+        "Sets the maximum and the portal number of the key's customer's line to `quantity`, exactly as a "
+        "Beheerder's mutation form does: the line is locked and in use counted fresh inside the lock. "
+        "Refused (nothing changes, `detail` is the portal's message): below in use (409, with `in_use` "
+        "and `requested`), above the Profit Small Business cap of 10 environments (409), a deviation not "
+        "acknowledged (409, with `maximum` and `portal`), out of range or not a whole number (422, "
+        "`errors` naming `quantity`). The mutation is logged with source `api` and the key's name. "
+        "Optional `Idempotency-Key`. Scope `licenses:write`."
+    ),
+    openapi_extra={
+        "responses": problem_responses(
+            {
+                401: "No valid API key",
+                403: "The key lacks the scope licenses:write",
+                404: "The customer has no line of this item and scope",
+                409: "Refused by the line's or the license's state: below in use, above the cap, "
+                "deviation not acknowledged",
+                422: "Not a whole number in range, an unknown item or scope, a bad Idempotency-Key, or "
+                "an Idempotency-Key used before with another body",
+                429: "Too many requests for this key; `Retry-After` gives the seconds to wait",
+            }
+        )
+    },
+    tags=["Licenses"],
+)
+def change_quantity(
+    request: HttpRequest,
+    item: ItemCode,
+    scope: ScopeCode,
+    payload: QuantityIn,
+    idempotency_key: IdempotencyKey = None,
+):
+    api_key = request.auth
+    with translation.override(problems.language_of(request)):
+        line = (
+            LicenseLine.objects.filter(license__customer_id=api_key.customer_id, item=item, scope=scope)
+            .only("pk")
+            .first()
+        )
+        if line is None:
+            return problems.problem(request, 404)
+
+        def perform() -> Answer:
+            try:
+                mutation = line_change_quantity(
+                    line=line,
+                    by=KeyActor(customer_id=api_key.customer_id, name=api_key.name),
+                    quantity=payload.quantity,
+                    acknowledge_deviation=payload.acknowledge_deviation,
+                )
+            except QuantityOutOfRange as refusal:
+                response = problems.domain_problem(request, refusal)
+                body = _json(response)
+                body["errors"] = [{"field": "quantity", "message": body["detail"]}]
+                return Answer(status=response.status_code, body=body)
+            except DomainError as refusal:
+                response = problems.domain_problem(request, refusal)
+                return Answer(status=response.status_code, body=_json(response))
+            out = QuantityOut(
+                item=item,
+                scope=scope,
+                maximum=mutation.new_quantity,
+                portal=mutation.new_quantity,
+                in_use=mutation.in_use,
+                mutation_id=mutation.pk,
+            )
+            return Answer(status=200, body=out.model_dump(mode="json"))
+
+        fingerprint = idempotency.fingerprint(
+            method=request.method, path=request.path, body=payload.model_dump(mode="json")
+        )
+        answer, replayed = idempotency.answer_once(
+            api_key=api_key, key=idempotency_key, fingerprint=fingerprint, perform=perform
+        )
+    return _answer_response(answer, replayed=replayed)
+
+
+# ---------------------------------------------------------------------------------------------------
+# PUT environments/{code}/snapshot/
+
+
+def _text(max_length: int, *, nullable: bool = False) -> dict:
+    text = {"type": "string", "minLength": 1, "maxLength": max_length}
+    return {"anyOf": [text, {"type": "null"}]} if nullable else text
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _list_of(properties: dict, required: list[str]) -> dict:
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": required,
+            "additionalProperties": False,
+            "properties": properties,
+        },
+    }
+
+
+GUID = {"type": "string", "format": "uuid"}
+DATE_TIME = {"type": "string", "format": "date-time"}
+# The snapshot format of DESIGN.md, as `environments.snapshots.parse_snapshot` checks it (which also
+# refuses what no schema says: a user code twice, an employee GUID not in the snapshot, a date in the
+# future). Written out here: the operation reads its body itself, through the bounded reader.
+SNAPSHOT_SCHEMA = {
+    "type": "object",
+    "title": "Snapshot",
+    "required": ["format", "environment", "taken_at", "users", "employees", "declarations", "clients"],
+    "additionalProperties": False,
+    "properties": {
+        "format": {"type": "integer", "enum": [1]},
+        "environment": {"type": "string", "pattern": ENVIRONMENT_CODE_RE},
+        "taken_at": DATE_TIME,
+        "users": _list_of(
+            {
+                "code": _text(USER_CODE_LENGTH),
+                "name": _text(USER_NAME_LENGTH, nullable=True),
+                "email": _nullable({"type": "string", "format": "email", "maxLength": EMAIL_LENGTH}),
+                "profit": {"type": "boolean"},
+                "insite": {"type": "boolean"},
+                "outsite": {"type": "boolean"},
+                "blocked": {"type": "boolean"},
+                "kind": _nullable({"type": "string", "enum": list(UserKind.values)}),
+                "last_login": _nullable(DATE_TIME),
+                "employee": _nullable(GUID),
+            },
+            ["code", "profit", "insite", "outsite", "blocked"],
+        ),
+        "employees": _list_of(
+            {
+                "guid": GUID,
+                "name": _text(EMPLOYEE_NAME_LENGTH, nullable=True),
+                "in_service": {"type": "boolean"},
+                "kind": _text(EMPLOYEE_KIND_LENGTH, nullable=True),
+            },
+            ["guid", "in_service"],
+        ),
+        "declarations": _list_of({"number": _text(DECLARATION_NUMBER_LENGTH)}, ["number"]),
+        "clients": _list_of(
+            {"code": _text(CLIENT_CODE_LENGTH), "name": _text(CLIENT_NAME_LENGTH, nullable=True)}, ["code"]
+        ),
+    },
+}
+
+
+class SnapshotImportedOut(Schema):
+    environment: str = Field(pattern=ENVIRONMENT_CODE_RE)
+    taken_at: datetime
+    users: int
+    employees: int
+    declarations: int
+    clients: int
+
+
+def _snapshot_problem(request: HttpRequest, refusal: SnapshotError) -> HttpResponse:
+    """422 (409 stale, 413 too large) with the validator's text as `detail` and every problem it
+    found in `errors`: the field with its position ("users[3].profit"), or "body" for the whole."""
+    errors = [{"field": field or "body", "message": message} for field, message in refusal.fields]
+    # A 422 here is the import's own rules refusing a body of the right shape (lengths, the window of
+    # dates, duplicates, the environment named), as `import_snapshot` refuses it: a refusal, not a body
+    # that misses the schema.
+    refused = {"title": problems.REFUSED_TITLE, "kind": "refused"} if refusal.status == 422 else {}
+    return problems.problem(
+        request, refusal.status, detail=refusal.message, errors=errors, total=refusal.total, **refused
+    )
+
+
+def _too_large(source_name: str, max_bytes: int) -> SnapshotTooLarge:
+    message = TOO_LARGE.format(max_bytes=max_bytes)
+    return SnapshotTooLarge(f"{shown_source(source_name)}: {message}", fields=[("", message)])
+
+
+@router.put(
+    "/environments/{code}/snapshot/",
+    response={200: SnapshotImportedOut},
+    auth=EnvironmentTokenAuth(),
+    summary="Push an environment's snapshot",
+    description=(
+        "Replaces the users, employees, declarations and clients of the token's environment with the "
+        "snapshot (DESIGN.md's format 1), through the very validator and atomic import of `manage.py "
+        "import_snapshot`. The body may be gzip (`Content-Encoding: gzip`); at most SNAPSHOT_MAX_BYTES "
+        "(50 MB by default) before and after decompression, else 413. Refused, nothing changed: 422 with "
+        "`errors` naming each field and position (`users[3].profit`), 409 when older than the data it "
+        "would replace. An environment token of this environment only: another environment's code is 403."
+    ),
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": SNAPSHOT_SCHEMA}}},
+        "responses": problem_responses(
+            {
+                401: "No valid environment token (an API key is none)",
+                403: "The token is of another environment",
+                409: "The snapshot is older than the data it would replace",
+                413: "Larger than SNAPSHOT_MAX_BYTES, sent or decompressed",
+                415: "A Content-Encoding other than gzip",
+                422: "The snapshot does not validate; `errors` names each field and position",
+                429: "Too many requests for this token; `Retry-After` gives the seconds to wait",
+            }
+        ),
+    },
+    tags=["Environments"],
+)
+def push_snapshot(request: HttpRequest, code: str):
+    token = request.auth
+    if code != token.environment.code:
+        return problems.problem(request, 403, detail=OTHER_ENVIRONMENT)
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("identity", "gzip", "x-gzip"):
+        return problems.problem(
+            request,
+            415,
+            kind="unsupported-encoding",
+            title=UNSUPPORTED_ENCODING_TITLE,
+            detail=UNSUPPORTED_ENCODING,
+        )
+    max_bytes = settings.SNAPSHOT_MAX_BYTES
+    try:
+        content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        content_length = 0
+    try:
+        # Refused by its announced length before a byte is read; then read through the bounded reader.
+        if content_length > max_bytes:
+            raise _too_large(code, max_bytes)
+        # The body is read from the request's stream, never through request.body: Django's
+        # DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), which guards request.body and form parsing, would
+        # refuse a real snapshot; SNAPSHOT_MAX_BYTES is this operation's limit, as it is the command's.
+        snapshot = load_snapshot(
+            request, source_name=code, gzipped=encoding != "identity", max_bytes=max_bytes
+        )
+        if snapshot.environment != code:
+            message = ENVIRONMENT_OF_ADDRESS.format(code=code)
+            raise SnapshotError(f"{code}: environment: {message}", fields=[("environment", message)])
+        (result,) = import_snapshots(snapshots=[snapshot])
+    except SnapshotError as refusal:
+        return _snapshot_problem(request, refusal)
+    return SnapshotImportedOut(
+        environment=result.environment,
+        taken_at=result.taken_at,
+        users=result.users,
+        employees=result.employees,
+        declarations=result.declarations,
+        clients=result.clients,
+    )

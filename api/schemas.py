@@ -41,3 +41,9 @@ class LicentiedataOut(Schema):
     counted_at: Timestamp | None
     lines: list[LineOut]
     warnings: list[WarningOut]
+
+
+class PingOut(Schema):
+    """The answer of the no-op `GET ping`: the key works."""
+
+    ok: Literal[True]

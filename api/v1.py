@@ -15,7 +15,7 @@ from . import problems
 from .auth import ApiKeyAuth
 from .models import ApiScope
 from .problems import PROBLEM_SCHEMA, problem_responses
-from .schemas import LicentiedataOut
+from .schemas import LicentiedataOut, PingOut
 from .writes import router as writes_router
 
 DESCRIPTION = """The Licentieportaal's HTTP API. Every call carries `Authorization: Bearer <key>`: an API key
@@ -73,6 +73,23 @@ problems.install(api)
 )
 def licentiedata(request):
     return license_report(request.auth.customer).as_json()
+
+
+@api.get(
+    "/ping",
+    response=PingOut,
+    auth=ApiKeyAuth(ApiScope.LICENTIEDATA_READ),
+    summary="Check that a key works",
+    description=(
+        'Answers `{"ok": true}` when the key is valid and holds `licentiedata:read`, and reads nothing '
+        "else: the authenticated no-op that `manage.py bench_api` compares the Licentiedata's latency "
+        "with. Counts against the key's rate limit like every call. Scope `licentiedata:read`."
+    ),
+    openapi_extra={"responses": problem_responses(401, 403, 429)},
+    tags=["Licentiedata"],
+)
+def ping(request):
+    return {"ok": True}
 
 
 api.add_router("/", "api.reads.router")

@@ -42,10 +42,16 @@ class CustomerShape:
 
 
 def plan_population(
-    *, customers: int, environments_per_customer: float, users_per_environment: float, seed: int = 2026
+    *,
+    customers: int,
+    environments_per_customer: float,
+    users_per_environment: float,
+    seed: int = 2026,
+    first_number: int = BENCH_FIRST_NUMBER,
 ) -> tuple[list[CustomerShape], list[EnvironmentShape]]:
     """A skewed population: most customers have one or two small environments, a few have hundreds
-    of environments and thousands of users. The averages match the arguments."""
+    of environments and thousands of users. The averages match the arguments. Customers are numbered
+    from `first_number` (bench_refresh's numbers unless another bench passes its own)."""
     rng = random.Random(seed)
     # Pareto weights (the 80/20 rule): the size of a customer.
     weights = [min(rng.paretovariate(1.16), 400.0) for _ in range(customers)]
@@ -66,7 +72,7 @@ def plan_population(
     customer_shapes: list[CustomerShape] = []
     environment_shapes: list[EnvironmentShape] = []
     for index, (n_envs, (per_env, raw_users)) in enumerate(zip(env_counts, draws, strict=True)):
-        number = f"{BENCH_FIRST_NUMBER + index:05d}"
+        number = f"{first_number + index:05d}"
         per_env *= scale
         env_users = [max(1, round(users * scale)) for users in raw_users]
         # Users recur across a customer's environments: the pool is much smaller than the rows.

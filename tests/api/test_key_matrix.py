@@ -31,6 +31,7 @@ ENVIRONMENT = "environment"  # the operation takes an environment token of the e
 # operation gets its row here; the test names every operation of the schema that has none.
 REQUIRED = {
     ("GET", "/api/v1/licentiedata/"): ApiScope.LICENTIEDATA_READ,
+    ("GET", "/api/v1/ping"): ApiScope.LICENTIEDATA_READ,
     ("GET", "/api/v1/lines/{item}/{scope}/usage"): ApiScope.LICENTIEDATA_READ,
     ("GET", "/api/v1/mutations/"): ApiScope.LICENTIEDATA_READ,
     ("GET", "/api/v1/warnings/"): ApiScope.WARNINGS_READ,

@@ -6,15 +6,14 @@ import socket
 import subprocess
 import sys
 import time
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
 from benchmarks import dataset, measure, reference
 from benchmarks.guard import add_allow_other_customers, refuse_other_customers
 from benchmarks.population import BENCH_FIRST_NUMBER, BENCH_MAX_CUSTOMERS, plan_population
+from benchmarks.server import database_url
 from licensing.monitoring import outbox, runs
 from licensing.monitoring.models import OutboxEmail, RefreshRun, RunKind
 from licensing.monitoring.tasks import dispatch_run
@@ -209,7 +208,7 @@ class Command(BaseCommand):
             ],
             env={
                 **os.environ,
-                "DATABASE_URL": _database_url(),
+                "DATABASE_URL": database_url(),
                 "EMAIL_URL": "dummymail://",
                 "CELERY_TASK_ALWAYS_EAGER": "false",
                 "CELERY_QUEUE": queue,
@@ -251,11 +250,3 @@ class Command(BaseCommand):
         while not app.control.ping(destination=[hostname], timeout=0.5):
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise CommandError("the Celery worker for the nightly job did not start")
-
-
-def _database_url() -> str:
-    """The database this command uses (under pytest, the test database), for the worker processes."""
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgres://{quote(db['USER'])}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"

@@ -102,9 +102,14 @@ PROBLEM_DESCRIPTIONS = {
 }
 
 
-def problem_responses(*statuses: int) -> dict:
-    """The `responses` of an operation's OpenAPI entry for the problem documents it may answer."""
-    return {str(status): {"description": PROBLEM_DESCRIPTIONS[status], **PROBLEM} for status in statuses}
+def problem_responses(*statuses: int, descriptions: dict[int, str] | None = None) -> dict:
+    """The `responses` of an operation's OpenAPI entry for the problem documents it may answer: each of
+    `statuses`, and each of `descriptions` ({status: what it means for this operation})."""
+    descriptions = descriptions or {}
+    return {
+        str(status): {"description": descriptions.get(status) or PROBLEM_DESCRIPTIONS[status], **PROBLEM}
+        for status in (*statuses, *(status for status in descriptions if status not in statuses))
+    }
 
 
 class MissingScope(Exception):

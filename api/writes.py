@@ -51,13 +51,6 @@ UNSUPPORTED_ENCODING = _("Stuur de snapshot als JSON, zo nodig met Content-Encod
 # The validator's messages are English; so is this one, which it would give if it knew the address.
 ENVIRONMENT_OF_ADDRESS = "expected {code}, the environment of this address"
 
-PROBLEM = {"content": {problems.CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-
-
-def problem_responses(descriptions: dict[int, str]) -> dict:
-    return {str(status): {"description": text, **PROBLEM} for status, text in descriptions.items()}
-
-
 # ---------------------------------------------------------------------------------------------------
 # POST lines/{item}/{scope}/quantity
 
@@ -143,8 +136,8 @@ def _answer_response(answer: Answer, *, replayed: bool) -> HttpResponse:
         "Optional `Idempotency-Key`. Scope `licenses:write`."
     ),
     openapi_extra={
-        "responses": problem_responses(
-            {
+        "responses": problems.problem_responses(
+            descriptions={
                 401: "No valid API key",
                 403: "The key lacks the scope licenses:write",
                 404: "The customer has no line of this item and scope",
@@ -323,8 +316,8 @@ def _too_large(source_name: str, max_bytes: int) -> SnapshotTooLarge:
     ),
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": SNAPSHOT_SCHEMA}}},
-        "responses": problem_responses(
-            {
+        "responses": problems.problem_responses(
+            descriptions={
                 401: "No valid environment token (an API key is none)",
                 403: "The token is of another environment",
                 409: "The snapshot is older than the data it would replace",

@@ -6,6 +6,7 @@ from django.http import Http404
 
 from environments.models import Environment
 from portal.models import Customer, Membership
+from portal.selectors import as_id
 
 from .models import ApiKey, EnvironmentToken
 
@@ -25,18 +26,11 @@ def environments_with_tokens(customer: Customer) -> list[Environment]:
     )
 
 
-def _id(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise Http404 from None
-
-
 def api_key_for(membership: Membership, key_id) -> ApiKey:
     """A key of the membership's customer; 404 for any other."""
     try:
-        return api_keys_of(membership.customer).get(pk=_id(key_id))
-    except (ApiKey.DoesNotExist, OverflowError):
+        return api_keys_of(membership.customer).get(pk=as_id(key_id))
+    except ApiKey.DoesNotExist:
         raise Http404("No such API key") from None
 
 
@@ -44,9 +38,9 @@ def environment_for(membership: Membership, environment_id) -> Environment:
     """An active environment of the membership's customer; 404 for any other."""
     try:
         return Environment.objects.select_related("customer").get(
-            pk=_id(environment_id), customer=membership.customer, is_active=True
+            pk=as_id(environment_id), customer=membership.customer, is_active=True
         )
-    except (Environment.DoesNotExist, OverflowError):
+    except Environment.DoesNotExist:
         raise Http404("No such environment") from None
 
 
@@ -54,7 +48,7 @@ def environment_token_for(membership: Membership, token_id) -> EnvironmentToken:
     """An environment token of the membership's customer; 404 for any other."""
     try:
         return EnvironmentToken.objects.select_related("environment").get(
-            pk=_id(token_id), environment__customer=membership.customer
+            pk=as_id(token_id), environment__customer=membership.customer
         )
-    except (EnvironmentToken.DoesNotExist, OverflowError):
+    except EnvironmentToken.DoesNotExist:
         raise Http404("No such environment token") from None

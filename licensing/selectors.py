@@ -7,7 +7,7 @@ from django.http import Http404
 
 from environments.vocabulary import Item, Scope
 from portal.models import Contact, Customer
-from portal.selectors import membership_for
+from portal.selectors import as_id, membership_for
 
 from .models import LicenseLine, LicenseMutation, LicenseRequest
 
@@ -34,9 +34,9 @@ def license_line_for(
     membership = membership_for(contact, customer.id)
     try:
         line = LicenseLine.objects.select_related("license").get(
-            pk=int(line_id), license__customer_id=membership.customer_id
+            pk=as_id(line_id), license__customer_id=membership.customer_id
         )
-    except (LicenseLine.DoesNotExist, TypeError, ValueError, OverflowError):
+    except LicenseLine.DoesNotExist:
         raise Http404("No such license line") from None
     if change and not membership.is_beheerder:
         raise PermissionDenied

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from licensing.models import LicenseLine
 from portal.models import Customer, Membership
+from portal.selectors import as_id
 
 from .models import LicenseWarning, Signal, WarningKind
 
@@ -43,8 +44,8 @@ def warning_for(membership: Membership, warning_id: int | str, *, change: bool =
     """One warning of the membership's customer: 404 for another customer's, 403 for a change by a
     contact that is not Beheerder."""
     try:
-        warning = LicenseWarning.objects.get(pk=int(warning_id), customer_id=membership.customer_id)
-    except (LicenseWarning.DoesNotExist, TypeError, ValueError, OverflowError):
+        warning = LicenseWarning.objects.get(pk=as_id(warning_id), customer_id=membership.customer_id)
+    except LicenseWarning.DoesNotExist:
         raise Http404("No such warning") from None
     if change and not membership.is_beheerder:
         raise PermissionDenied
@@ -88,8 +89,8 @@ def signal_for(
     """A signal the customer sees (the built-in or its own): 404 otherwise; 403 to copy (`change`) or
     edit it unless Beheerder; the built-in itself can only be copied, never edited (403)."""
     try:
-        signal = signals_of(membership.customer).get(pk=int(signal_id))
-    except (Signal.DoesNotExist, TypeError, ValueError, OverflowError):
+        signal = signals_of(membership.customer).get(pk=as_id(signal_id))
+    except Signal.DoesNotExist:
         raise Http404("No such signal") from None
     if (change or edit) and not membership.is_beheerder:
         raise PermissionDenied

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.pages import for_current_customer
+from portal.security import client_ip
 
 from . import selectors, services
 from .forms import ApiKeyForm
@@ -30,7 +31,7 @@ def api_key_create(request, membership):
     if form.is_valid():
         try:
             api_key, secret = services.create_api_key(
-                customer=membership.customer, by=request.user, **form.cleaned_data
+                customer=membership.customer, by=request.user, ip=client_ip(request), **form.cleaned_data
             )
         except services.CredentialError as refusal:
             form.add_error(None, refusal.message)
@@ -55,7 +56,9 @@ def api_key_revoke(request, membership, key_id):
 def environment_token_create(request, membership, environment_id):
     environment = selectors.environment_for(membership, environment_id)
     try:
-        token, secret = services.create_environment_token(environment=environment, by=request.user)
+        token, secret = services.create_environment_token(
+            environment=environment, by=request.user, ip=client_ip(request)
+        )
     except services.CredentialError as refusal:
         messages.error(request, refusal.message)
         return redirect("apikeys:list")
@@ -78,7 +81,7 @@ def environment_token_revoke(request, membership, token_id):
 
 def _revoke(request, service, **credential):
     try:
-        service(by=request.user, **credential)
+        service(by=request.user, ip=client_ip(request), **credential)
     except services.CredentialError as refusal:
         messages.error(request, refusal.message)
     else:

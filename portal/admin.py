@@ -12,8 +12,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
-from . import services
-from .models import Contact, Customer, Membership, Role
+from . import security, services
+from .models import Contact, Customer, Membership, Role, SecurityEvent
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -78,13 +78,19 @@ class MembershipForm(forms.ModelForm):
 def _save_membership(request, membership: Membership, *, adding: bool) -> None:
     if adding:
         saved = services.add_membership(
-            contact=membership.contact, customer=membership.customer, role=membership.role, by=request.user
+            contact=membership.contact,
+            customer=membership.customer,
+            role=membership.role,
+            by=request.user,
+            ip=security.client_ip(request),
         )
         # The admin goes on with the object of its form (log entry, redirect): make it the saved one.
         membership.pk, membership.created_at = saved.pk, saved.created_at
         membership._state.adding = False
     else:
-        services.change_role(membership=membership, role=membership.role, by=request.user)
+        services.change_role(
+            membership=membership, role=membership.role, by=request.user, ip=security.client_ip(request)
+        )
 
 
 def _promotions_first(membership: Membership) -> bool:
@@ -112,7 +118,7 @@ class MembershipsThroughServices(ServiceAdmin):
         for membership in sorted(changed, key=_promotions_first):
             _save_membership(request, membership, adding=False)
         for membership in formset.deleted_objects:
-            services.remove_contact(membership=membership, by=request.user)
+            services.remove_contact(membership=membership, by=request.user, ip=security.client_ip(request))
 
 
 @admin.register(Customer)
@@ -132,12 +138,12 @@ class ContactAdmin(MembershipsThroughServices):
     inlines = [MembershipInline]
 
     def delete_model(self, request, obj):
-        services.delete_contact(contact=obj, by=request.user)
+        services.delete_contact(contact=obj, by=request.user, ip=security.client_ip(request))
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for contact in queryset.order_by("pk"):
-                services.delete_contact(contact=contact, by=request.user)
+                services.delete_contact(contact=contact, by=request.user, ip=security.client_ip(request))
 
 
 @admin.register(Membership)
@@ -153,12 +159,23 @@ class MembershipAdmin(ServiceAdmin):
         _save_membership(request, obj, adding=not change)
 
     def delete_model(self, request, obj):
-        services.remove_contact(membership=obj, by=request.user)
+        services.remove_contact(membership=obj, by=request.user, ip=security.client_ip(request))
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for membership in queryset.order_by("customer_id", "pk"):
-                services.remove_contact(membership=membership, by=request.user)
+                services.remove_contact(
+                    membership=membership, by=request.user, ip=security.client_ip(request)
+                )
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["created_at", "customer", "kind", "actor_name", "subject", "ip_address"]
+    list_filter = ["kind"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__number", "actor_name", "subject", "ip_address"]
+    date_hierarchy = "created_at"
 
 
 # Deleting an account deletes its contact and memberships with it: through the same guard.
@@ -168,9 +185,9 @@ admin.site.unregister(get_user_model())
 @admin.register(get_user_model())
 class PortalUserAdmin(ServiceAdmin, UserAdmin):
     def delete_model(self, request, obj):
-        services.delete_user(user=obj, by=request.user)
+        services.delete_user(user=obj, by=request.user, ip=security.client_ip(request))
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for user in queryset.order_by("pk"):
-                services.delete_user(user=user, by=request.user)
+                services.delete_user(user=user, by=request.user, ip=security.client_ip(request))

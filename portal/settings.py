@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages (it leaves one), before every view: a session past its time is logged out.
+    "portal.middleware.SessionTimeoutMiddleware",
     "portal.middleware.ChooseCustomerMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -174,3 +176,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Accounts and sessions (README "Security").
+# A proxy in front of the portal appends the client's address to X-Forwarded-For: only then is that
+# header read for the client's IP address (the security log, the login's limits); else REMOTE_ADDR.
+# Its own switch beside TRUST_X_FORWARDED_PROTO: a proxy may set the one header and pass the other on
+# from the client, and a believed client-made X-Forwarded-For would let it pick its IP in the limits.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# A session ends after this many seconds without a request, and this many seconds after its login.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=12 * 60 * 60)
+# The stored session (and its cookie) never outlive the absolute lifetime.
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+# Invitations per customer: at most this many per window of seconds (in Redis when REDIS_URL is set).
+INVITATION_RATE_LIMIT = env.int("INVITATION_RATE_LIMIT", default=20)
+INVITATION_RATE_WINDOW = env.int("INVITATION_RATE_WINDOW", default=60 * 60)

@@ -14,6 +14,7 @@ portal_patterns = [
     path("contactpersonen/uitnodigen/", views.invite_contact, name="invite_contact"),
     path("contactpersonen/<int:membership_id>/rol/", views.change_role, name="change_role"),
     path("contactpersonen/<int:membership_id>/verwijderen/", views.remove_contact, name="remove_contact"),
+    path("beveiligingslog/", views.security_log, name="security_log"),
 ]
 
 auth_patterns = [

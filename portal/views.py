@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy
 from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import selectors, services
+from . import security, selectors, services
 from .forms import ROLE_CHOICES, InviteForm, RoleForm
+from .pages import for_current_customer, page_of
 from .redirects import next_url
 
 INVALID_ROLE = gettext_lazy("Kies een geldige rol.")
@@ -49,7 +50,10 @@ def invite_contact(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             invited = services.invite_contact(
-                customer=membership.customer, by=membership.contact, **form.cleaned_data
+                customer=membership.customer,
+                by=membership.contact,
+                ip=security.client_ip(request),
+                **form.cleaned_data,
             )
         except services.ContactError as error:
             form.add_error("email", error.message)
@@ -69,7 +73,10 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
         return redirect("portal:contacts")
     try:
         changed = services.change_role(
-            membership=target, role=form.cleaned_data["role"], by=request.user.contact
+            membership=target,
+            role=form.cleaned_data["role"],
+            by=request.user.contact,
+            ip=security.client_ip(request),
         )
     except services.ContactError as error:
         messages.error(request, error.message)
@@ -86,7 +93,7 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 def remove_contact(request: HttpRequest, membership_id: int) -> HttpResponse:
     target = selectors.customer_membership_for(request, membership_id, change=True)
     try:
-        services.remove_contact(membership=target, by=request.user.contact)
+        services.remove_contact(membership=target, by=request.user.contact, ip=security.client_ip(request))
     except services.ContactError as error:
         messages.error(request, error.message)
         return redirect("portal:contacts")
@@ -117,6 +124,18 @@ def _render_contacts(request, membership, invite_form, status=200) -> HttpRespon
         "role_choices": ROLE_CHOICES,
     }
     return render(request, "portal/contacts.html", context, status=status)
+
+
+SECURITY_EVENTS_PER_PAGE = 50
+
+
+@require_safe
+@for_current_customer(change=True)
+def security_log(request: HttpRequest, membership) -> HttpResponse:
+    """The customer's security log, newest first: for its Beheerders only (a Medewerker gets 403)."""
+    page = page_of(request, security.events_of(membership.customer), SECURITY_EVENTS_PER_PAGE)
+    rows = [(event, security.describe(event)) for event in page.object_list]
+    return render(request, "portal/security_log.html", {"page": page, "rows": rows})
 
 
 class NextMixin:

@@ -62,3 +62,15 @@ def other_beheerder(customer_b):
     return MembershipFactory(
         customer=customer_b, role=Role.BEHEERDER, contact__user__email="beheerder67890@example.nl"
     ).contact
+
+
+@pytest.fixture(autouse=True)
+def _fresh_invitation_limit():
+    # The invitation limiter counts in Redis across runs too: every test starts with the full budget,
+    # and a limiter made for a test's own settings is forgotten after it.
+    from portal.ratelimit import reset_limiters
+    from portal.services import invitation_limiter
+
+    invitation_limiter().reset()
+    yield
+    reset_limiters()

@@ -103,6 +103,7 @@ VIEWS = (
     View(
         "portal:remove_contact", get=None, post=(), path={"membership_id": "membership"}, access="beheerder"
     ),
+    View("portal:security_log", get=("page",), access="beheerder"),
     View("licensing:overview"),
     View("licensing:recount", get=None, post=(), access="beheerder"),
     View(

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .accounts import UNUSABLE_ADDRESS, username_for
+from .accounts import UNUSABLE_ADDRESS, record_email_address, username_for
 from .errors import DomainError
 from .models import Contact, Customer, Membership, Role
 from .tasks import send_invitation
@@ -82,6 +82,7 @@ def invite_contact(*, customer: Customer, name: str, email: str, role: str, by: 
             # An account made in the back office with a username only: the invitation needs an address.
             user.email = username
             user.save(update_fields=["email"])
+        record_email_address(user)
         contact, _created = Contact.objects.get_or_create(user=user, defaults={"name": name.strip()})
         membership = add_membership(contact=contact, customer=customer, role=role, by=by)
         transaction.on_commit(lambda: send_invitation.delay(membership_id=membership.pk, invited_by_id=by.pk))

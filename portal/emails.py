@@ -1,27 +1,26 @@
 """E-mails to contacts: the invitation with its set-password link."""
 
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from .models import Contact, Membership
 
 
-def set_password_url(user) -> str:
-    """A link to Django's password reset confirmation: valid once, for PASSWORD_RESET_TIMEOUT."""
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
+def set_password_path(user) -> str:
+    """The path of allauth's password reset form for `user`: valid once, for PASSWORD_RESET_TIMEOUT."""
+    return reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
     )
-    return settings.SITE_URL.rstrip("/") + path
+
+
+def set_password_url(user) -> str:
+    return settings.SITE_URL.rstrip("/") + set_password_path(user)
 
 
 def send_invitation(*, membership_id: int, invited_by_id: int | None) -> bool:

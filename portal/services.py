@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import ratelimit, security
-from .accounts import UNUSABLE_ADDRESS, username_for
+from .accounts import UNUSABLE_ADDRESS, record_email_address, username_for
 from .errors import DomainError
 from .models import Contact, Customer, Membership, Role, SecurityEventKind
 from .tasks import send_invitation
@@ -93,6 +93,7 @@ def invite_contact(
             # An account made in the back office with a username only: the invitation needs an address.
             user.email = username
             user.save(update_fields=["email"])
+        record_email_address(user)
         contact, _created = Contact.objects.get_or_create(user=user, defaults={"name": name.strip()})
         membership = add_membership(contact=contact, customer=customer, role=role, by=by, ip=ip)
         # Counted once the invitation would go out (a refusal above costs nothing); over the limit the

@@ -27,6 +27,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "portal",
+    # Accounts: login, logout, password reset and two-step verification (README "Accounts").
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "environments",
     "licensing",
     "licensing.monitoring",
@@ -53,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages (it leaves one), before every view: a session past its time is logged out.
     "portal.middleware.SessionTimeoutMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.ChooseCustomerMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -104,6 +109,36 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Accounts (django-allauth): the e-mail address is the login; contacts come by invitation, never by signup.
+# The username stays the normalised address (portal.accounts.username_for), so Django's ModelBackend
+# finds the account by it first; allauth's backend reads the EmailAddress rows.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.forms.LoginForm", "reset_password": "portal.forms.PasswordResetForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# An invitation (or a reset link) reaches the address before its first login: that is the verification.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# No "remember me" box: a session lives as long as SESSION_COOKIE_AGE says, as before.
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+
+# Two-step verification: an authenticator app (TOTP), recovery codes, and security keys or passkeys
+# (WebAuthn) as the second step. WebAuthn needs a secure context: HTTPS, or http://localhost and
+# http://127.0.0.1, which the browser trusts; fido2 accepts an http origin only with this switch on.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Licentieportaal")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+# Vendor-wide: every contact and vendor staff account must use two-step verification (off by default so
+# that the demo logins work at once); a customer's Beheerder can require it for its own contacts.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
 
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="nl")
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]

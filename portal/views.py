@@ -1,18 +1,22 @@
+from allauth.account import views as allauth_views
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.tokens import default_token_generator as django_token_generator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import security, selectors, services
+from .emails import set_password_path
 from .forms import ROLE_CHOICES, InviteForm, RoleForm
 from .pages import for_current_customer, page_of
 from .redirects import next_url
+from .selectors import as_id
 
 INVALID_ROLE = gettext_lazy("Kies een geldige rol.")
 INVITED_NEW = gettext_lazy(
@@ -138,20 +142,31 @@ def security_log(request: HttpRequest, membership) -> HttpResponse:
     return render(request, "portal/security_log.html", {"page": page, "rows": rows})
 
 
-class NextMixin:
-    """Django's login and logout views, reading `next` the way every other view does."""
+class LoginView(allauth_views.LoginView):
+    """allauth's login; the page carries only a `next` the portal would follow."""
 
-    def get_redirect_url(self) -> str:
-        # An empty answer makes the view use its own default (LOGIN_REDIRECT_URL, LOGOUT_REDIRECT_URL).
-        return next_url(self.request, default="")
-
-
-class LoginView(NextMixin, auth_views.LoginView):
-    pass
+    def get_context_data(self, **kwargs) -> dict:
+        return {**super().get_context_data(**kwargs), "next": next_url(self.request, default="")}
 
 
-class LogoutView(NextMixin, auth_views.LogoutView):
-    pass
+login = LoginView.as_view()
+
+
+@login_not_required
+@require_safe
+def legacy_set_password(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """A set-password link in Django's format, e-mailed before the login moved to allauth: while it is
+    still valid it leads to allauth's form with a fresh link of its own, else to the page that says the
+    link has expired."""
+    user_model = get_user_model()
+    try:
+        user_id = as_id(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, UnicodeDecodeError):
+        user_id = None
+    user = user_model._default_manager.filter(pk=user_id).first() if user_id else None
+    if user is None or not django_token_generator.check_token(user, token):
+        return render(request, "account/password_reset_from_key.html", {"token_fail": True})
+    return redirect(set_password_path(user))
 
 
 @login_not_required

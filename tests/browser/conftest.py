@@ -84,7 +84,7 @@ def log_in(live_server):
     def submit(page, credentials: tuple[str, str]) -> None:
         email, password = credentials
         page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", email)
+        page.fill("input[name=login]", email)
         page.fill("input[name=password]", password)
         follow(page, page.locator("main button[type=submit]"))
         assert page.url == f"{live_server.url}/"

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0002_reactivate_removed_contacts'),
+        ('portal', '0003_email_addresses'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portal.pages import for_current_customer
+from portal.pages import for_current_customer, recent_login_required
 from portal.security import client_ip
 
 from . import selectors, services
@@ -26,6 +26,7 @@ def api_keys(request, membership):
 @never_cache
 @require_POST
 @for_current_customer(change=True)
+@recent_login_required
 def api_key_create(request, membership):
     form = ApiKeyForm(request.POST)
     if form.is_valid():
@@ -53,6 +54,7 @@ def api_key_revoke(request, membership, key_id):
 @never_cache
 @require_POST
 @for_current_customer(change=True)
+@recent_login_required
 def environment_token_create(request, membership, environment_id):
     environment = selectors.environment_for(membership, environment_id)
     try:

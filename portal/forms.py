@@ -1,9 +1,11 @@
 from allauth.account import forms as allauth_forms
 from django import forms
-from django.contrib.auth import get_user_model
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from . import tasks
 from .accounts import username_for
 from .models import Contact, Role
 from .selectors import memberships_of
@@ -63,15 +65,16 @@ class PasswordResetForm(allauth_forms.ResetPasswordForm):
     `manage.py changepassword`."""
 
     def clean_email(self) -> str:
+        # Nothing is looked up here: the task does, so a known and an unknown address cost the same.
+        self.users = []
+        return self.cleaned_data["email"]
+
+    def save(self, request, **kwargs) -> str:
+        """Hand the typed address to a Celery task that finds the account and sends the link
+        (portal.emails.send_password_reset); the request itself sends nothing."""
         email = self.cleaned_data["email"]
-        try:
-            username = username_for(email)
-        except ValidationError:
-            self.users = []
-            return email
-        self.users = list(
-            get_user_model()._default_manager.filter(username=username, is_active=True, contact__isnull=False)
-        )
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        tasks.send_password_reset.delay(email=email, language=language)
         return email
 
 

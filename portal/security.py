@@ -101,11 +101,7 @@ def record_for_account(
 
 def record_failed_login(*, address: str, ip: str | None) -> list[SecurityEvent]:
     """A wrong password for the account of `address` (as typed); nothing for an unknown address."""
-    try:
-        username = username_for(address)
-    except ValidationError:
-        return []
-    user = get_user_model()._default_manager.filter(username=username).first()
+    user = _account_of(address)
     if user is None:
         return []
     return record(
@@ -115,6 +111,24 @@ def record_failed_login(*, address: str, ip: str | None) -> list[SecurityEvent]:
         ip=ip,
         subject=user.email,
     )
+
+
+def record_locked_out(*, address: str, ip: str | None) -> list[SecurityEvent]:
+    """The login of `address` refused by the failed-login limit (logged once per lockout)."""
+    user = _account_of(address)
+    if user is None:
+        return []
+    return record(
+        customers=customers_of(user), kind=SecurityEventKind.LOCKED_OUT, actor=None, ip=ip, subject=user.email
+    )
+
+
+def _account_of(address: str) -> AbstractBaseUser | None:
+    try:
+        username = username_for(address)
+    except ValidationError:
+        return None
+    return get_user_model()._default_manager.filter(username=username).first()
 
 
 def events_of(customer: Customer) -> QuerySet[SecurityEvent]:

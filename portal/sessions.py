@@ -8,8 +8,15 @@ as Unix times, so every worker and the usersessions list agree on them.
 
 import time
 
+from allauth.usersessions.adapter import get_adapter
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
+from django.http import HttpRequest
+
+from . import security
+from .models import SecurityEventKind
 
 STARTED = "portal_session_started"
 SEEN = "portal_session_seen"
@@ -45,8 +52,37 @@ def expiry(session: SessionBase) -> str | None:
     return None
 
 
+def logged_in_within(session: SessionBase, seconds: float) -> bool:
+    """Whether the session's login is at most `seconds` old."""
+    started = session.get(STARTED)
+    return isinstance(started, int) and time.time() - started <= seconds
+
+
 def touch(session: SessionBase) -> None:
     """Note a request of a lasting session (written when the last note is a minute old)."""
     now = int(time.time())
     if now - session.get(SEEN, 0) >= TOUCH_EVERY:
         session[SEEN] = now
+
+
+def sessions_of(request: HttpRequest) -> list[UserSession]:
+    """The sessions of the request's account that still last, oldest first (allauth's usersessions;
+    ended ones are purged). The request's own is recorded first if it is not yet (a login from before)."""
+    UserSession.objects.create_from_request(request)
+    return sorted(UserSession.objects.purge_and_list(request.user), key=lambda session: session.created_at)
+
+
+def end_other_sessions(*, request: HttpRequest) -> int:
+    """Log the account out everywhere but in this request's session; the number ended. Logged in the
+    security log of the account's customers."""
+    others = [session for session in sessions_of(request) if not session.is_current()]
+    with transaction.atomic():
+        get_adapter().end_sessions(others)
+        if others:
+            security.record_for_account(
+                user=request.user,
+                kind=SecurityEventKind.SESSIONS_ENDED,
+                ip=security.client_ip(request),
+                details={"count": len(others)},
+            )
+    return len(others)

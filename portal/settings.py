@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # The contact's own sessions, "log out everywhere else" (README "Security").
+    "allauth.usersessions",
     "environments",
     "licensing",
     "licensing.monitoring",
@@ -226,3 +228,20 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 # Invitations per customer: at most this many per window of seconds (in Redis when REDIS_URL is set).
 INVITATION_RATE_LIMIT = env.int("INVITATION_RATE_LIMIT", default=20)
 INVITATION_RATE_WINDOW = env.int("INVITATION_RATE_WINDOW", default=60 * 60)
+# Failed logins: at most this many per account and per client IP address within LOGIN_LOCKOUT seconds;
+# then the login is refused (also with the right password) until the oldest failure is that old.
+# Password-reset e-mails: at most PASSWORD_RESETS_PER_ADDRESS an hour per typed address. allauth counts in
+# the cache (Redis when REDIS_URL is set), each count under a lock of its own (README "Security").
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
+LOGIN_LOCKOUT = env.int("LOGIN_LOCKOUT", default=15 * 60)
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=3)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{LOGIN_FAILURES_PER_IP}/{LOGIN_LOCKOUT}s/ip,{LOGIN_FAILURES_PER_ACCOUNT}/{LOGIN_LOCKOUT}s/key"
+    ),
+    "reset_password": f"20/1h/ip,{PASSWORD_RESETS_PER_ADDRESS}/1h/key",
+}
+# Creating API keys and tokens, changing roles and the two-step policy ask for the password again unless
+# the login or the last re-authentication is at most this many seconds old.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_TIMEOUT", default=5 * 60)

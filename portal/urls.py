@@ -32,6 +32,7 @@ portal_patterns = [
     path("contactpersonen/<int:membership_id>/rol/", views.change_role, name="change_role"),
     path("contactpersonen/<int:membership_id>/verwijderen/", views.remove_contact, name="remove_contact"),
     path("beveiligingslog/", views.security_log, name="security_log"),
+    path("beveiliging/sessies/", views.account_sessions, name="account_sessions"),
 ]
 
 

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy
 from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import security, selectors, services
+from . import security, selectors, services, sessions
 from .emails import set_password_path
 from .forms import ROLE_CHOICES, InviteForm, RoleForm
-from .pages import for_current_customer, page_of
+from .pages import for_current_customer, page_of, recent_login_required
 from .redirects import next_url
 from .selectors import as_id
 
@@ -69,7 +69,9 @@ def invite_contact(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+@for_current_customer(change=True)
+@recent_login_required
+def change_role(request: HttpRequest, membership, membership_id: int) -> HttpResponse:
     target = selectors.customer_membership_for(request, membership_id, change=True)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -140,6 +142,16 @@ def security_log(request: HttpRequest, membership) -> HttpResponse:
     page = page_of(request, security.events_of(membership.customer), SECURITY_EVENTS_PER_PAGE)
     rows = [(event, security.describe(event)) for event in page.object_list]
     return render(request, "portal/security_log.html", {"page": page, "rows": rows})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_sessions(request: HttpRequest) -> HttpResponse:
+    """The contact's own sessions (browsers where it is logged in), with "log out everywhere else"."""
+    if request.method == "POST":
+        ended = sessions.end_other_sessions(request=request)
+        messages.success(request, _("Uitgelogd op %(count)s andere plaats(en).") % {"count": ended})
+        return redirect("portal:account_sessions")
+    return render(request, "portal/account_sessions.html", {"sessions": sessions.sessions_of(request)})
 
 
 class LoginView(allauth_views.LoginView):

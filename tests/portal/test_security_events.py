@@ -31,7 +31,7 @@ def test_a_login_is_logged_for_every_customer_of_the_contact(client, beheerder, 
     gone = CustomerFactory(is_active=False)
     MembershipFactory(contact=beheerder, customer=gone)
 
-    client.post("/login/", {"username": "beheerder@example.nl", "password": PASSWORD}, REMOTE_ADDR=IP)
+    client.post("/login/", {"login": "beheerder@example.nl", "password": PASSWORD}, REMOTE_ADDR=IP)
 
     for customer in (customer_a, other):
         [event] = _events(customer, SecurityEventKind.LOGIN)
@@ -45,7 +45,7 @@ def test_a_login_is_logged_for_every_customer_of_the_contact(client, beheerder, 
 
 
 def test_a_wrong_password_is_logged_for_the_accounts_customers(client, beheerder, customer_a):
-    client.post("/login/", {"username": " Beheerder@Example.NL", "password": "wrong"}, REMOTE_ADDR=IP)
+    client.post("/login/", {"login": " Beheerder@Example.NL", "password": "wrong"}, REMOTE_ADDR=IP)
 
     [event] = _events(customer_a)
     assert event.kind == SecurityEventKind.LOGIN_FAILED
@@ -53,7 +53,7 @@ def test_a_wrong_password_is_logged_for_the_accounts_customers(client, beheerder
 
 
 def test_an_unknown_address_leaves_no_trace(client, beheerder):
-    client.post("/login/", {"username": "niemand@example.nl", "password": "wrong"}, REMOTE_ADDR=IP)
+    client.post("/login/", {"login": "niemand@example.nl", "password": "wrong"}, REMOTE_ADDR=IP)
 
     assert not SecurityEvent.objects.exists()
 
@@ -191,3 +191,26 @@ def test_an_account_deleted_later_keeps_its_name_in_the_log(beheerder, medewerke
 
     [event] = _events(customer_a, SecurityEventKind.ROLE_CHANGED)
     assert (event.actor, event.actor_name) == (None, "staf@example.nl")
+
+
+@pytest.mark.parametrize(
+    ("signal_name", "kind"),
+    [
+        ("authenticator_added", SecurityEventKind.MFA_ADDED),
+        ("authenticator_reset", SecurityEventKind.MFA_ADDED),
+        ("authenticator_removed", SecurityEventKind.MFA_REMOVED),
+    ],
+)
+def test_second_factors_set_up_and_removed_are_logged(rf, beheerder, customer_a, signal_name, kind):
+    from allauth.mfa import signals
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.create(user=beheerder.user, type=Authenticator.Type.TOTP, data={})
+    request = rf.post("/", REMOTE_ADDR=IP)
+
+    getattr(signals, signal_name).send(
+        sender=Authenticator, request=request, user=beheerder.user, authenticator=authenticator
+    )
+
+    [event] = _events(customer_a, kind)
+    assert (event.actor, event.details, event.ip_address) == (beheerder.user, {"type": "totp"}, IP)

@@ -24,7 +24,7 @@ def start():
 
 
 def _login(client):
-    response = client.post("/login/", {"username": "beheerder@example.nl", "password": PASSWORD})
+    response = client.post("/login/", {"login": "beheerder@example.nl", "password": PASSWORD})
     assert response.status_code == 302
 
 

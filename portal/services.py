@@ -101,9 +101,10 @@ def add_membership(*, contact: Contact, customer: Customer, role: str, by: Actor
         raise ContactError(VENDOR_ACCOUNT % {"email": user.email or user.get_username()})
     try:
         with transaction.atomic():
-            return Membership.objects.create(contact=contact, customer=customer, role=role)
+            membership = Membership.objects.create(contact=contact, customer=customer, role=role)
     except IntegrityError:
         raise ContactError(ALREADY_CONTACT % {"email": user.email}) from None
+    return membership
 
 
 def change_role(*, membership: Membership, role: str, by: Actor) -> Membership:
@@ -181,3 +182,18 @@ def _refuse_last_beheerder(membership: Membership) -> None:
     )
     if not others:
         raise ContactError(LAST_BEHEERDER)
+
+
+def set_mfa_required(*, customer: Customer, required: bool, by: Contact) -> Customer:
+    """Switch "tweestapsverificatie verplicht" on or off for every contact of the customer.
+
+    The one writer of `Customer.mfa_required`: the Beheerder's form calls it (re-authentication and the
+    security log belong here too). Contacts without two-step verification are sent to set it up at their
+    next page (portal.middleware.RequireMfaMiddleware).
+    """
+    with transaction.atomic():
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
+        if current.mfa_required != required:
+            current.mfa_required = required
+            current.save(update_fields=["mfa_required"])
+    return current

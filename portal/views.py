@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from . import selectors, services
 from .emails import set_password_path
-from .forms import ROLE_CHOICES, InviteForm, RoleForm
+from .forms import ROLE_CHOICES, InviteForm, MfaPolicyForm, RoleForm
 from .redirects import next_url
 from .selectors import as_id
 
@@ -24,6 +24,13 @@ INVITED_NEW = gettext_lazy(
 INVITED_EXISTING = gettext_lazy(
     "%(email)s had al een account en is nu ook contactpersoon van deze klant; er is een e-mail "
     "verstuurd. Het account en zijn wachtwoord zijn niet gewijzigd."
+)
+MFA_POLICY_ON = gettext_lazy(
+    "Tweestapsverificatie is nu verplicht voor alle contactpersonen van deze klant. Wie die nog niet heeft, "
+    "stelt haar in bij de volgende pagina die hij opent."
+)
+MFA_POLICY_OFF = gettext_lazy(
+    "Tweestapsverificatie is niet langer verplicht voor de contactpersonen van deze klant."
 )
 
 
@@ -121,6 +128,39 @@ def _render_contacts(request, membership, invite_form, status=200) -> HttpRespon
         "role_choices": ROLE_CHOICES,
     }
     return render(request, "portal/contacts.html", context, status=status)
+
+
+@require_safe
+def security(request: HttpRequest) -> HttpResponse:
+    """Beveiliging: the contact's own two-step verification (app, recovery codes, security keys), its
+    password, and for a Beheerder the customer's policy."""
+    contact = selectors.contact_for(request)
+    try:
+        membership = selectors.current_membership(request)
+    except selectors.CustomerNotChosen:
+        membership = None
+    context = {
+        **selectors.second_steps_of(request.user),
+        "contact": contact,
+        "membership": membership,
+        "must_set_up": selectors.mfa_required_for(request.user),
+    }
+    return render(request, "portal/security.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def mfa_policy(request: HttpRequest) -> HttpResponse:
+    """The customer's "tweestapsverificatie verplicht", switched by its Beheerder after a confirmation."""
+    membership = selectors.current_membership(request, change=True)
+    customer = membership.customer
+    form = MfaPolicyForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        required = form.cleaned_data["required"]
+        services.set_mfa_required(customer=customer, required=required, by=membership.contact)
+        messages.success(request, MFA_POLICY_ON if required else MFA_POLICY_OFF)
+        return redirect("portal:security")
+    context = {"membership": membership, "form": form, **selectors.mfa_policy_of(customer)}
+    return render(request, "portal/mfa_policy.html", context, status=400 if form.is_bound else 200)
 
 
 class LoginView(allauth_views.LoginView):

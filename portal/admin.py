@@ -123,9 +123,12 @@ class MembershipsThroughServices(ServiceAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(MembershipsThroughServices):
-    list_display = ["number", "name", "is_active", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["number", "name", "is_active", "mfa_required", "created_at"]
+    list_filter = ["is_active", "mfa_required"]
     search_fields = ["number", "name"]
+    # The customer's own decision, changed only through portal.services.set_mfa_required (the Beheerder's
+    # form); vendor staff require it for everyone with the setting MFA_REQUIRED.
+    readonly_fields = ["mfa_required"]
     inlines = [MembershipInline]
 
 

@@ -97,3 +97,17 @@ class RoleForm(forms.Form):
     role = forms.TypedChoiceField(
         label=_("Rol"), choices=ROLE_CHOICES, coerce=lambda value: "" if value == NO_ROLE else value
     )
+
+
+CONFIRM_POLICY = _("Bevestig dat u de gevolgen voor de contactpersonen hebt gelezen.")
+
+
+class MfaPolicyForm(forms.Form):
+    """Switch "tweestapsverificatie verplicht" on (`required` 1) or off (0), confirmed: it changes how every
+    contact of the customer gets in."""
+
+    required = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1")
+    confirm = forms.BooleanField(
+        label=_("Ik heb gelezen wat dit voor de contactpersonen betekent."),
+        error_messages={"required": CONFIRM_POLICY},
+    )

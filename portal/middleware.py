@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import sessions
 from .i18n import supported_language
-from .selectors import CustomerNotChosen, VendorStaff
+from .selectors import CustomerNotChosen, VendorStaff, mfa_enabled_for, mfa_required_for
 
 
 class ChooseCustomerMiddleware:
@@ -66,6 +66,43 @@ class SessionTimeoutMiddleware:
                 if request.method not in ("GET", "HEAD"):
                     return redirect(settings.LOGIN_URL)
         return self.get_response(request)
+
+
+class RequireMfaMiddleware:
+    """Sends an account that must use two-step verification (portal.selectors.mfa_required_for) and has
+    none yet to set it up, before any other page: to "Beveiliging", or allauth's page for an account
+    without a contact (vendor staff).
+
+    Open on the way there: the setup pages themselves (allauth's under /account/, re-authentication
+    included), logout, the language switch, static files, the health checks, and the HTTP API (keys, not
+    sessions).
+    """
+
+    OPEN = ("/account/", "/logout/", "/i18n/", "/api/", "/ProfitRestServices/", "/health", "/ready", "/live")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not self._is_open(request.path_info)
+            and mfa_required_for(user)
+            and not mfa_enabled_for(user)
+        ):
+            return redirect(self._setup_url(request))
+        return self.get_response(request)
+
+    def _is_open(self, path: str) -> bool:
+        static = "/" + settings.STATIC_URL.lstrip("/")
+        return path.startswith((*self.OPEN, static)) or path == reverse("portal:security")
+
+    @staticmethod
+    def _setup_url(request) -> str:
+        if hasattr(request.user, "contact"):
+            return reverse("portal:security")
+        return reverse("mfa_index")
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):

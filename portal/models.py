@@ -19,6 +19,13 @@ class Customer(models.Model):
     )
     name = models.CharField(_("naam"), max_length=200)
     is_active = models.BooleanField(_("actief"), default=True)
+    # Set by the customer's Beheerder (portal.services.set_mfa_required); every contact of the customer
+    # then sets up two-step verification before any other page.
+    mfa_required = models.BooleanField(
+        _("tweestapsverificatie verplicht"),
+        default=False,
+        help_text=_("Elke contactpersoon van deze klant moet bij het inloggen een tweede stap gebruiken."),
+    )
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
     class Meta:

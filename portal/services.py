@@ -134,9 +134,9 @@ def add_membership(
         with transaction.atomic():
             membership = Membership.objects.create(contact=contact, customer=customer, role=role)
             _record(membership, SecurityEventKind.CONTACT_ADDED, by=by, ip=ip, role=role)
-            return membership
     except IntegrityError:
         raise ContactError(ALREADY_CONTACT % {"email": user.email}) from None
+    return membership
 
 
 def change_role(*, membership: Membership, role: str, by: Actor, ip: str | None = None) -> Membership:
@@ -227,3 +227,25 @@ def _record(membership: Membership, kind: SecurityEventKind, *, by: Actor, ip: s
         subject=membership.contact.user.email,
         details=details,
     )
+
+
+def set_mfa_required(*, customer: Customer, required: bool, by: Contact, ip: str | None = None) -> Customer:
+    """Switch "tweestapsverificatie verplicht" on or off for every contact of the customer.
+
+    The one writer of `Customer.mfa_required`: the Beheerder's form calls it (re-authentication and the
+    security log belong here too). Contacts without two-step verification are sent to set it up at their
+    next page (portal.middleware.RequireMfaMiddleware).
+    """
+    with transaction.atomic():
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
+        if current.mfa_required != required:
+            current.mfa_required = required
+            current.save(update_fields=["mfa_required"])
+            security.record(
+                customers=[current],
+                kind=SecurityEventKind.POLICY_CHANGED,
+                actor=by,
+                ip=ip,
+                details={"policy": "mfa_required", "value": required},
+            )
+    return current

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # After the messages (it leaves one), before every view: a session past its time is logged out.
     "portal.middleware.SessionTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After the login: an account that must use two-step verification sets it up before anything else.
+    "portal.middleware.RequireMfaMiddleware",
     "portal.middleware.ChooseCustomerMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -114,11 +116,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Accounts (django-allauth): the e-mail address is the login; contacts come by invitation, never by signup.
 # The username stays the normalised address (portal.accounts.username_for), so Django's ModelBackend
-# finds the account by it first; allauth's backend reads the EmailAddress rows.
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# finds the account by it first; allauth's backend reads the EmailAddress rows. Both load the logged-in
+# user with its two-step verification policy (portal.backends).
+AUTHENTICATION_BACKENDS = ["portal.backends.ModelBackend", "portal.backends.AllauthBackend"]
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"login": "portal.forms.LoginForm", "reset_password": "portal.forms.PasswordResetForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}

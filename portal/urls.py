@@ -1,4 +1,5 @@
 from allauth.account import views as allauth_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, register_converter
@@ -24,6 +25,9 @@ class Base36Converter:
 
 register_converter(Base36Converter, "base36")
 
+# The back office logs in through the portal's login and its second step (allauth), not a form of its own.
+admin.site.login = secure_admin_login(admin.site.login)
+
 # The portal's own pages, reversed as "portal:<name>".
 portal_patterns = [
     path("organisatie/", views.choose_customer, name="choose_customer"),
@@ -33,6 +37,8 @@ portal_patterns = [
     path("contactpersonen/<int:membership_id>/verwijderen/", views.remove_contact, name="remove_contact"),
     path("beveiligingslog/", views.security_log, name="security_log"),
     path("beveiliging/sessies/", views.account_sessions, name="account_sessions"),
+    path("beveiliging/", views.security, name="security"),
+    path("beveiliging/tweestapsverificatie-verplicht/", views.mfa_policy, name="mfa_policy"),
 ]
 
 

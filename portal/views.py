@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy
 from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import security, selectors, services, sessions
+from . import selectors, services, sessions
 from .emails import set_password_path
-from .forms import ROLE_CHOICES, InviteForm, RoleForm
+from .forms import ROLE_CHOICES, InviteForm, MfaPolicyForm, RoleForm
 from .pages import for_current_customer, page_of, recent_login_required
 from .redirects import next_url
+from .security import client_ip, describe, events_of
 from .selectors import as_id
 
 INVALID_ROLE = gettext_lazy("Kies een geldige rol.")
@@ -25,6 +26,13 @@ INVITED_NEW = gettext_lazy(
 INVITED_EXISTING = gettext_lazy(
     "%(email)s had al een account en is nu ook contactpersoon van deze klant; er is een e-mail "
     "verstuurd. Het account en zijn wachtwoord zijn niet gewijzigd."
+)
+MFA_POLICY_ON = gettext_lazy(
+    "Tweestapsverificatie is nu verplicht voor alle contactpersonen van deze klant. Wie die nog niet heeft, "
+    "stelt haar in bij de volgende pagina die hij opent."
+)
+MFA_POLICY_OFF = gettext_lazy(
+    "Tweestapsverificatie is niet langer verplicht voor de contactpersonen van deze klant."
 )
 
 
@@ -56,7 +64,7 @@ def invite_contact(request: HttpRequest) -> HttpResponse:
             invited = services.invite_contact(
                 customer=membership.customer,
                 by=membership.contact,
-                ip=security.client_ip(request),
+                ip=client_ip(request),
                 **form.cleaned_data,
             )
         except services.ContactError as error:
@@ -82,7 +90,7 @@ def change_role(request: HttpRequest, membership, membership_id: int) -> HttpRes
             membership=target,
             role=form.cleaned_data["role"],
             by=request.user.contact,
-            ip=security.client_ip(request),
+            ip=client_ip(request),
         )
     except services.ContactError as error:
         messages.error(request, error.message)
@@ -99,7 +107,7 @@ def change_role(request: HttpRequest, membership, membership_id: int) -> HttpRes
 def remove_contact(request: HttpRequest, membership_id: int) -> HttpResponse:
     target = selectors.customer_membership_for(request, membership_id, change=True)
     try:
-        services.remove_contact(membership=target, by=request.user.contact, ip=security.client_ip(request))
+        services.remove_contact(membership=target, by=request.user.contact, ip=client_ip(request))
     except services.ContactError as error:
         messages.error(request, error.message)
         return redirect("portal:contacts")
@@ -139,8 +147,8 @@ SECURITY_EVENTS_PER_PAGE = 50
 @for_current_customer(change=True)
 def security_log(request: HttpRequest, membership) -> HttpResponse:
     """The customer's security log, newest first: for its Beheerders only (a Medewerker gets 403)."""
-    page = page_of(request, security.events_of(membership.customer), SECURITY_EVENTS_PER_PAGE)
-    rows = [(event, security.describe(event)) for event in page.object_list]
+    page = page_of(request, events_of(membership.customer), SECURITY_EVENTS_PER_PAGE)
+    rows = [(event, describe(event)) for event in page.object_list]
     return render(request, "portal/security_log.html", {"page": page, "rows": rows})
 
 
@@ -152,6 +160,43 @@ def account_sessions(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Uitgelogd op %(count)s andere plaats(en).") % {"count": ended})
         return redirect("portal:account_sessions")
     return render(request, "portal/account_sessions.html", {"sessions": sessions.sessions_of(request)})
+
+
+@require_safe
+def security(request: HttpRequest) -> HttpResponse:
+    """Beveiliging: the contact's own two-step verification (app, recovery codes, security keys), its
+    password, and for a Beheerder the customer's policy."""
+    contact = selectors.contact_for(request)
+    try:
+        membership = selectors.current_membership(request)
+    except selectors.CustomerNotChosen:
+        membership = None
+    context = {
+        **selectors.second_steps_of(request.user),
+        "contact": contact,
+        "membership": membership,
+        "must_set_up": selectors.mfa_required_for(request.user),
+    }
+    return render(request, "portal/security.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@for_current_customer(change=True)
+@recent_login_required
+def mfa_policy(request: HttpRequest, membership) -> HttpResponse:
+    """The customer's "tweestapsverificatie verplicht", switched by its Beheerder after a confirmation
+    (and a re-authentication when the login is not recent)."""
+    customer = membership.customer
+    form = MfaPolicyForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        required = form.cleaned_data["required"]
+        services.set_mfa_required(
+            customer=customer, required=required, by=membership.contact, ip=client_ip(request)
+        )
+        messages.success(request, MFA_POLICY_ON if required else MFA_POLICY_OFF)
+        return redirect("portal:security")
+    context = {"membership": membership, "form": form, **selectors.mfa_policy_of(customer)}
+    return render(request, "portal/mfa_policy.html", context, status=400 if form.is_bound else 200)
 
 
 class LoginView(allauth_views.LoginView):

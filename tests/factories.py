@@ -137,3 +137,22 @@ class ClientFactory(factory.django.DjangoModelFactory):
     display_code = factory.Sequence(lambda n: f"C{n:04d}")
     code = factory.LazyAttribute(lambda o: o.display_code.lower())
     name = factory.Faker("company", locale="nl_NL")
+
+
+def with_totp(user) -> str:
+    """Give `user` an authenticator app (TOTP) and recovery codes, as allauth's setup does; returns the
+    app's secret (pyotp.TOTP(secret).now() is the code the app shows)."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret
+
+
+def recovery_codes_of(user) -> list[str]:
+    from allauth.mfa.models import Authenticator
+
+    codes = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+    return codes.wrap().get_unused_codes()

@@ -95,6 +95,8 @@ VIEWS = (
     View("dashboard"),
     View("portal:choose_customer", get=("next",), post=("customer", "next")),
     View("portal:contacts"),
+    View("portal:security"),
+    View("portal:mfa_policy", post=("required", "confirm"), access="beheerder"),
     View("portal:invite_contact", get=None, post=("name", "email", "role"), access="beheerder"),
     View(
         "portal:change_role",
@@ -419,6 +421,8 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
         "page": ["1", "2", "0", "-1"],
         "subject": ["Meer gebruikers"],
         "motivation": ["Wij groeien."],
+        "required": ["1", "0", "ja"],
+        "confirm": ["on", ""],
         "password1": ["Nieuw-Wachtwoord-2026!"],
         "password2": ["Nieuw-Wachtwoord-2026!"],
         "scopes": ["licentiedata:read", "warnings:read", "licenses:write", "root", ""],

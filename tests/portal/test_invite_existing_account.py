@@ -33,7 +33,8 @@ def _flags(user) -> tuple[bool, bool, bool, str]:
 
 def _admin_login(email: str) -> Client:
     client = Client()
-    client.post("/admin/login/?next=/admin/", {"username": email, "password": PASSWORD})
+    # The back office logs in through the portal's login (allauth's secure_admin_login).
+    client.post("/login/?next=/admin/", {"login": email, "password": PASSWORD, "next": "/admin/"})
     return client
 
 

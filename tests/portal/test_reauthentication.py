@@ -94,3 +94,18 @@ def test_a_medewerker_gets_403_before_any_password(client, medewerker, frozen, s
     frozen.shift(timedelta(seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 1))
 
     assert client.post("/api-sleutels/nieuw/", KEY).status_code == 403
+
+
+def test_the_two_step_policy_asks_too(stale, customer_a):
+    url = "/beveiliging/tweestapsverificatie-verplicht/"
+
+    response = stale.post(url, {"required": "1", "confirm": "on"})
+
+    assert response.url.startswith(REAUTHENTICATE)
+    customer_a.refresh_from_db()
+    assert not customer_a.mfa_required
+
+    stale.post(f"{REAUTHENTICATE}?next={url}", {"password": PASSWORD})
+
+    customer_a.refresh_from_db()
+    assert customer_a.mfa_required

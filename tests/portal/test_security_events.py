@@ -214,3 +214,18 @@ def test_second_factors_set_up_and_removed_are_logged(rf, beheerder, customer_a,
 
     [event] = _events(customer_a, kind)
     assert (event.actor, event.details, event.ip_address) == (beheerder.user, {"type": "totp"}, IP)
+
+
+def test_a_policy_change_is_logged_and_a_repeat_is_not(client, beheerder, customer_a):
+    client.force_login(beheerder.user)
+    url = "/beveiliging/tweestapsverificatie-verplicht/"
+
+    client.post(url, {"required": "1", "confirm": "on"}, REMOTE_ADDR=IP)
+    services.set_mfa_required(customer=customer_a, required=True, by=beheerder)
+
+    [event] = _events(customer_a, SecurityEventKind.POLICY_CHANGED)
+    assert (event.actor, event.details, event.ip_address) == (
+        beheerder.user,
+        {"policy": "mfa_required", "value": True},
+        IP,
+    )

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0003_email_addresses'),
+        ('portal', '0004_customer_mfa_required'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

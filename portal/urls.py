@@ -36,7 +36,7 @@ portal_patterns = [
     path("contactpersonen/<int:membership_id>/rol/", views.change_role, name="change_role"),
     path("contactpersonen/<int:membership_id>/verwijderen/", views.remove_contact, name="remove_contact"),
     path("beveiligingslog/", views.security_log, name="security_log"),
-    path("beveiliging/sessies/", views.account_sessions, name="account_sessions"),
+    path("beveiliging/sessies/", views.account_sessions, name="sessions"),
     path("beveiliging/", views.security, name="security"),
     path("beveiliging/tweestapsverificatie-verplicht/", views.mfa_policy, name="mfa_policy"),
 ]

@@ -158,7 +158,7 @@ def account_sessions(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         ended = sessions.end_other_sessions(request=request)
         messages.success(request, _("Uitgelogd op %(count)s andere plaats(en).") % {"count": ended})
-        return redirect("portal:account_sessions")
+        return redirect("portal:sessions")
     return render(request, "portal/account_sessions.html", {"sessions": sessions.sessions_of(request)})
 
 

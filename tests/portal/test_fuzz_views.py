@@ -109,7 +109,7 @@ VIEWS = (
         "portal:remove_contact", get=None, post=(), path={"membership_id": "membership"}, access="beheerder"
     ),
     View("portal:security_log", get=("page",), access="beheerder"),
-    View("portal:account_sessions", post=()),
+    View("portal:sessions", post=()),
     View("licensing:overview"),
     View("licensing:recount", get=None, post=(), access="beheerder"),
     View(

@@ -113,12 +113,13 @@ class SecurityEventKind(models.TextChoices):
 class SecurityEvent(AppendOnlyModel):
     """One entry of a customer's security log: what happened, who did it, when and from where.
 
-    Append-only (portal.append_only). `actor` goes to NULL when the account goes; `actor_name` keeps
-    who it was. `subject` names what it was done to (a contact's address, a key's name), `details`
-    holds the rest (old and new role, a policy's value) for the log's text.
+    Append-only (portal.append_only): never changed, and deleted only with its customer. `actor` goes
+    to NULL when the account goes; `actor_name` keeps who it was. `subject` names what it was done to (a
+    contact's address, a key's name), `details` holds the rest (old and new role, a policy's value).
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="security_events")
+    # The log goes only with its customer (the vendor removing the customer altogether).
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="security_events")
     kind = models.CharField(_("soort"), max_length=30, choices=SecurityEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP-adres')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='tijdstip')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='security_events', to='portal.customer')),
+                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='security_events', to='portal.customer')),
             ],
             options={
                 'verbose_name': 'beveiligingsgebeurtenis',

@@ -150,3 +150,15 @@ def test_the_back_office_shows_events_read_only(admin_client, customer_a):
     assert admin_client.get("/admin/portal/securityevent/add/").status_code == 403
     assert admin_client.post(f"/admin/portal/securityevent/{event.pk}/delete/").status_code == 403
     assert SecurityEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_log_goes_only_with_its_customer(customer_a):
+    from tests.factories import CustomerFactory
+
+    leaving = CustomerFactory()
+    _event(leaving)
+    kept = _event(customer_a)
+
+    leaving.delete()
+
+    assert list(SecurityEvent.objects.all()) == [kept]

@@ -3,6 +3,7 @@ so they see exactly what production reads from its environment."""
 
 import json
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -38,18 +39,14 @@ def manage(*args: str, **env: str | None) -> subprocess.CompletedProcess:
 
 
 def settings_of(*names: str, **env: str | None) -> dict:
-    """The named settings as portal/settings.py makes them from `env`, read in a fresh process."""
-    code = (
-        "import django, json; django.setup(); from django.conf import settings; "
-        f"print(json.dumps({{name: getattr(settings, name) for name in {list(names)!r}}}))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=production_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.splitlines()[-1])
+    """The named settings as portal/settings.py makes them from `env`: the file run afresh (not Django's
+    configured settings), with this environment only while it runs; JSON-shaped (tuples as lists)."""
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(production_env(**env))
+        values = runpy.run_path(str(ROOT / "portal" / "settings.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return json.loads(json.dumps({name: values[name] for name in names}))

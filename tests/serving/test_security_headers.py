@@ -64,3 +64,15 @@ def test_every_kind_of_answer_carries_both_policies(kind, client, beheerder, med
     policy = response["Permissions-Policy"]
     assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
     assert "publickey-credentials-get=(self)" in policy
+
+
+@pytest.mark.urls("tests.serving.failing_urls")
+def test_the_500_page_carries_both_policies_too(client):
+    client.raise_request_exception = False
+
+    response = client.get("/kapot/")
+
+    assert response.status_code == 500
+    assert "Er ging iets mis" in response.content.decode()
+    assert directives(response["Content-Security-Policy"]) == EXPECTED_CSP
+    assert "camera=()" in response["Permissions-Policy"]

@@ -136,7 +136,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 # With DEBUG off, whitenoise serves what `collectstatic` wrote to STATIC_ROOT under hashed names (cached
-# for a year) with gzip and brotli variants; a page naming a file collectstatic did not see is an error.
+# for good) with gzip variants (brotli too with the Brotli package); a page naming a file collectstatic
+# did not see is an error.
 # DEBUG (`make run`) serves static/ as it is, no collectstatic needed. The suite's settings keep the plain
 # storage too; a test runs the manifest one under gunicorn.
 STORAGES = {
@@ -163,10 +164,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 # While it is off, check --deploy's reminder of it (security.W021) is silenced.
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-# Only a proxy in front that sets X-Forwarded-Proto itself (overwriting what a client sent) makes the
-# header worth believing; without this setting a client could claim HTTPS.
 # A load balancer probes the health endpoints over plain HTTP on the web host's own address.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# Only a proxy in front that sets X-Forwarded-Proto itself (overwriting what a client sent) makes the
+# header worth believing; without this setting a client could claim HTTPS.
 TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_PROTO else None
 

@@ -46,6 +46,7 @@ def served(tmp_path):
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "2",
         "GUNICORN_ACCESS_LOG": str(access_log),
+        "GUNICORN_GRACEFUL_TIMEOUT": "5",
     }
     collected = manage("collectstatic", "--noinput", "-v", "0", **env)
     assert collected.returncode == 0, collected.stderr

@@ -73,7 +73,9 @@ def test_a_confirmation_for_other_numbers_asks_again(client, staff, requests):
 
 
 def test_an_already_decided_request_says_so(client, staff, requests):
-    LicenseRequest.objects.filter(pk=requests[1].pk).update(status=RequestStatus.REJECTED, rejection_reason="Niet nodig")
+    LicenseRequest.objects.filter(pk=requests[1].pk).update(
+        status=RequestStatus.REJECTED, rejection_reason="Niet nodig"
+    )
     client.force_login(staff)
 
     response = approve(client, requests)

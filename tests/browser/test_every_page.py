@@ -44,7 +44,6 @@ NOT_PAGES = {
     "apikeys:revoke",
     "apikeys:token_create",
     "apikeys:token_revoke",
-    "set_language",
 }
 # Seen before logging in.
 ANONYMOUS = [

@@ -65,6 +65,7 @@ def test_a_beheerder_is_refused_below_in_use_raises_the_line_and_is_refused_in_e
     assert not LicenseMutation.objects.exists()
 
     _submit_quantity(page, 20)
+    screenshot(page, "mutation-confirm")
     _confirm(page, "Maximum Profit-gebruikers (Productie) van 16 naar 20; in gebruik 13.")
 
     assert page.url == f"{live_server.url}/licentiedata/#line-{line.id}"

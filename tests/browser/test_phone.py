@@ -1,7 +1,7 @@
 """On a 390x844 phone: Licentiedata's lines as cards with every number on screen, a compact header whose
 menu folds (also without JavaScript), and a Beheerder's change through its confirmation step.
 
-With SCREENSHOTS=1 these are the README's phone screenshots (docs/*-phone.png).
+With SCREENSHOTS=1 the opened menu and a line's page with its chart are README screenshots (docs/*-phone.png).
 """
 
 import pytest
@@ -46,9 +46,8 @@ def _inside(box, width: int) -> bool:
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
-def test_every_number_of_every_line_is_on_screen(phone, live_server, demo_data, screenshot):
+def test_every_number_of_every_line_is_on_screen(phone, live_server, demo_data):
     _log_in(phone, live_server)
-    screenshot(phone, "dashboard-phone")
     phone.goto(f"{live_server.url}/licentiedata/")
 
     cells = phone.locator("table.license-lines td.num")
@@ -67,7 +66,6 @@ def test_every_number_of_every_line_is_on_screen(phone, live_server, demo_data, 
         f"{line.available}",
     ]
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    screenshot(phone, "licentiedata-phone")
 
 
 def test_the_header_is_compact_and_its_menu_folds(phone, live_server, demo_data, screenshot):
@@ -112,14 +110,12 @@ def test_a_beheerder_raises_a_count_through_the_confirmation_on_a_phone(
 
     follow(phone, phone.locator(f"#line-{line.id}").get_by_role("link", name="Wijzigen"))
     assert "Toegestaan: van 13 (nu in gebruik) tot 1000000." in phone.locator("#quantity-range").inner_text()
-    screenshot(phone, "mutation-form-phone")
     phone.fill("input[name=quantity]", "18")
     follow(phone, phone.locator("form:has(input[name=quantity]) button[type=submit]"))
 
     consequences = phone.locator(".confirm__consequences li").all_inner_texts()
     assert consequences[0] == "Maximum Profit-gebruikers (Productie) van 16 naar 18; in gebruik 13."
     assert not LicenseMutation.objects.exists()
-    screenshot(phone, "mutation-confirm-phone")
     follow(phone, phone.get_by_role("button", name="Verhogen naar 18"))
 
     assert phone.url == f"{live_server.url}/licentiedata/#line-{line.id}"
@@ -129,6 +125,8 @@ def test_a_beheerder_raises_a_count_through_the_confirmation_on_a_phone(
     assert row.locator("td.num").all_inner_texts() == ["18", "18", "13", "5"]
     line.refresh_from_db()
     assert (line.maximum, line.portal) == (18, 18)
+    phone.goto(f"{live_server.url}/licentiedata/regel/{line.id}/")
+    screenshot(phone, "line-phone")
 
 
 def test_blocking_from_the_what_if_list_returns_to_the_form_with_the_number(phone, live_server, demo_data):

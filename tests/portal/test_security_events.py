@@ -13,6 +13,7 @@ from api.services import (
 )
 from portal import services
 from portal.models import Role, SecurityEvent, SecurityEventKind
+from tests.confirming import post_confirmed
 from tests.factories import PASSWORD, CustomerFactory, EnvironmentFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,8 +80,11 @@ def test_an_invitation_is_logged_with_its_role(client, beheerder, customer_a):
 def test_a_role_change_is_logged_with_old_and_new_role(client, beheerder, medewerker, customer_a):
     client.force_login(beheerder.user)
 
-    client.post(
-        f"/contactpersonen/{medewerker.memberships.get().pk}/rol/", {"role": "beheerder"}, REMOTE_ADDR=IP
+    post_confirmed(
+        client,
+        f"/contactpersonen/{medewerker.memberships.get().pk}/rol/",
+        {"role": "beheerder"},
+        REMOTE_ADDR=IP,
     )
 
     [event] = _events(customer_a, SecurityEventKind.ROLE_CHANGED)
@@ -103,7 +107,9 @@ def test_a_refused_or_idle_role_change_logs_nothing(beheerder, medewerker, custo
 def test_a_removal_is_logged(client, beheerder, medewerker, customer_a):
     client.force_login(beheerder.user)
 
-    client.post(f"/contactpersonen/{medewerker.memberships.get().pk}/verwijderen/", REMOTE_ADDR=IP)
+    post_confirmed(
+        client, f"/contactpersonen/{medewerker.memberships.get().pk}/verwijderen/", {}, REMOTE_ADDR=IP
+    )
 
     [event] = _events(customer_a, SecurityEventKind.CONTACT_REMOVED)
     assert (event.subject, event.details, event.ip_address) == (

@@ -1,6 +1,7 @@
 """The three personas of every view test: a Beheerder and a Medewerker of customer A, a Beheerder of B."""
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from portal.models import Role
@@ -18,6 +19,14 @@ def _no_language_left_behind():
     # A request activates its language for the thread; the next test starts in the default again.
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit_left_behind():
+    # allauth counts logins, failed logins and reset requests in the cache (Redis in the suite) per
+    # address and IP for minutes: one test's attempts would lock the next test's personas out.
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

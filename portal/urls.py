@@ -8,7 +8,7 @@ from django.views.generic import RedirectView
 from api import v1 as api_v1
 from licensing.views.dashboard import dashboard
 
-from . import views
+from . import health, views
 
 
 class Base36Converter:
@@ -103,6 +103,9 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include("licensing.urls")),
     path("", include("api.urls")),
+    # Liveness and readiness for a load balancer and monitoring (portal/health.py); no login.
+    path("health/live/", health.live, name="health_live"),
+    path("health/ready/", health.ready, name="health_ready"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,7 @@
 """Playwright on Debian's chromium against pytest-django's live server, seeded with the demo data.
 
-`SCREENSHOTS=1 pytest tests/browser` also writes the README's screenshots (full page, 1280x800) to docs/.
+`SCREENSHOTS=1 pytest tests/browser` also writes the README's screenshots to docs/: full pages at 1280x800,
+and each also at 390x844 as <name>-phone.png.
 
 Every browser test fails on a Content-Security-Policy violation reported in the console of any page it
 opened (every context comes from the `browser` fixture, which listens to each one's console).
@@ -104,14 +105,24 @@ def demo_data(transactional_db):
     demo.seed(log=lambda message: None)
 
 
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+
 @pytest.fixture
 def screenshot():
-    """Saves a full-page screenshot as docs/<name>.png, only when SCREENSHOTS is set."""
+    """Saves a full-page screenshot as docs/<name>.png, only when SCREENSHOTS is set; a page shown wider
+    than a phone is also saved as docs/<name>-phone.png at 390x844, the same page in the phone layout."""
 
     def save(page, name: str) -> None:
-        if os.environ.get("SCREENSHOTS"):
-            DOCS.mkdir(exist_ok=True)
-            page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
+        if not os.environ.get("SCREENSHOTS"):
+            return
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
+        viewport = page.viewport_size
+        if viewport["width"] > PHONE_VIEWPORT["width"]:
+            page.set_viewport_size(PHONE_VIEWPORT)
+            page.screenshot(path=str(DOCS / f"{name}-phone.png"), full_page=True)
+            page.set_viewport_size(viewport)
 
     return save
 

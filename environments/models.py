@@ -32,6 +32,10 @@ class Environment(models.Model):
     # taken_at of the newest imported snapshot: the basis of the stale-data warning.
     data_taken_at = models.DateTimeField(_("gegevens van"), null=True, blank=True)
     data_imported_at = models.DateTimeField(_("gegevens ingelezen"), null=True, blank=True)
+    # The content digest of the last imported snapshot (everything but taken_at); blank when the data
+    # no longer is that snapshot's (a block in the portal). A snapshot with the same digest writes only
+    # data_taken_at and data_imported_at.
+    data_digest = models.CharField(_("inhoudsdigest"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
     class Meta:
@@ -177,3 +181,26 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.display_code
+
+
+class CustomerInputs(models.Model):
+    """How often what a customer's count reads has changed, and how far the nightly job counted it.
+
+    `version` goes up with every change of the count's inputs (`environments.inputs` is the one
+    writer); the nightly job sets `counted_version` to the version it read before counting. They
+    differ (or there is no row) when the customer must be counted again.
+    """
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="count_inputs"
+    )
+    version = models.PositiveBigIntegerField(_("versie"), default=0)
+    counted_version = models.PositiveBigIntegerField(_("getelde versie"), default=0)
+    changed_at = models.DateTimeField(_("invoer gewijzigd"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("telinvoer")
+        verbose_name_plural = _("telinvoer")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.version}/{self.counted_version}"

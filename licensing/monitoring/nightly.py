@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _g
 
+from environments.inputs import input_versions, inputs_counted
 from environments.models import Environment
 from environments.vocabulary import Item, Scope
 from licensing.models import License, LicenseLine, LicenseMutation, MutationSource
@@ -72,7 +73,8 @@ def _cause(*, mutations: list[tuple[datetime, str]], last_ok: datetime | None, l
 def refresh_customers(
     *, customer_ids: Iterable[int], run: RefreshRun | None = None, now: datetime | None = None
 ) -> BatchResult:
-    """Every step of the nightly job for a batch of customers, in one transaction."""
+    """Every step of the nightly job for a batch of customers, in one transaction; the customers'
+    inputs (environments.inputs) are recorded as counted as they were read before the count."""
     ids = sorted(set(customer_ids))
     result = BatchResult(customers=len(ids))
     if not ids:
@@ -87,6 +89,8 @@ def refresh_customers(
                 [License(customer_id=i) for i in ids if i not in licenses], ignore_conflicts=True
             )
             licenses = _lock_licenses(ids)
+        # Read before counting: a change committed after this read keeps the customer changed.
+        versions = input_versions(customer_ids=ids)
         recount_customers(customer_ids=ids)
         customer_of = {license_id: customer_id for customer_id, license_id in licenses.items()}
         lines = list(
@@ -124,6 +128,46 @@ def refresh_customers(
                 unique_fields=["customer"],
                 update_fields=["refreshed_at", "run"],
             )
+        inputs_counted(versions=versions)
+        if result.emails:
+            send_outbox_after_commit()
+    return result
+
+
+def check_customers(
+    *, customer_ids: Iterable[int], run: RefreshRun | None = None, now: datetime | None = None
+) -> BatchResult:
+    """The nightly steps for customers whose inputs did not change since their last count.
+
+    Their lines are as counted, so over-use and signals stand as the last run left them; what time
+    alone changes, the staleness of each environment's data, is checked, and its warnings opened,
+    resolved and e-mailed. A customer with a deviation (a line whose portal number is not its
+    maximum, which no change that marks the inputs leaves behind) is refreshed in full.
+    """
+    customer_ids = sorted(set(customer_ids))
+    result = BatchResult(customers=len(customer_ids))
+    if not customer_ids:
+        return result
+    now = now or timezone.now()
+    with transaction.atomic(), translation.override("nl"):
+        deviating = set(
+            LicenseLine.objects.filter(license__customer_id__any_of=customer_ids)
+            .exclude(portal=F("maximum"))
+            .values_list("license__customer_id", flat=True)
+        )
+        if deviating:
+            full = refresh_customers(customer_ids=deviating, run=run, now=now)
+            result.opened, result.deviations, result.emails = full.opened, full.deviations, full.emails
+        ids = [customer_id for customer_id in customer_ids if customer_id not in deviating]
+        wanted = {WarningKind.STALE_DATA: _stale_data(ids=ids, now=now)}
+        if any(_warning_changes(ids=ids, wanted=wanted)):
+            # Something to open or resolve: again under the licenses' lock, as a full run takes it.
+            _lock_licenses(ids)
+            created = LicenseWarning.objects.bulk_create(
+                _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
+            )
+            result.opened += len(created)
+            result.emails += queue_warning_emails(warnings=created, recipients_of={})
         if result.emails:
             send_outbox_after_commit()
     return result
@@ -329,20 +373,27 @@ def _open_and_resolve(
     *, ids: list[int], wanted: dict[str, Wanted], run: RefreshRun | None, now: datetime
 ) -> list[LicenseWarning]:
     """Step 3: resolve open warnings that are no longer true; return the new ones, unsaved."""
+    resolve, opening = _warning_changes(ids=ids, wanted=wanted)
+    new = []
+    for make_warning in opening:
+        warning = make_warning()
+        warning.run = run
+        warning.opened_at = now
+        new.append(warning)
+    LicenseWarning.objects.filter(id__in=resolve).update(resolved_at=now)
+    return new
+
+
+def _warning_changes(*, ids: list[int], wanted: dict[str, Wanted]) -> tuple[list[int], list[Callable]]:
+    """The open warnings no longer true (ids), and how to make each warning that newly opens."""
     open_now: dict[str, dict[WarningKey, int]] = defaultdict(dict)
     for row in LicenseWarning.objects.filter(
         customer_id__any_of=ids, kind__in=wanted, resolved_at__isnull=True
     ).values("id", "kind", "line_id", "environment_id", "signal_id"):
         open_now[row["kind"]][(row["line_id"], row["environment_id"], row["signal_id"])] = row["id"]
-    resolve, new = [], []
+    resolve, opening = [], []
     for kind, candidates in wanted.items():
         current = open_now[kind]
         resolve += [warning_id for key, warning_id in current.items() if key not in candidates]
-        for key, make_warning in candidates.items():
-            if key not in current:
-                warning = make_warning()
-                warning.run = run
-                warning.opened_at = now
-                new.append(warning)
-    LicenseWarning.objects.filter(id__in=resolve).update(resolved_at=now)
-    return new
+        opening += [make_warning for key, make_warning in candidates.items() if key not in current]
+    return resolve, opening

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from environments.inputs import changed_since_counted
 from portal.models import Customer
 
 from . import nightly
@@ -45,19 +46,31 @@ def start_run(
     customer_ids: Sequence[int] | None = None,
     run_date: date | None = None,
     batch_size: int | None = None,
+    full: bool = True,
 ) -> RefreshRun | None:
-    """A run with its batches; None when a scheduled run for `run_date` already exists (the daily lock)."""
-    if customer_ids is None:
-        customer_ids = list(
-            Customer.objects.filter(is_active=True).order_by("id").values_list("id", flat=True)
-        )
-    ids = list(customer_ids)
+    """A run with its batches; None when a scheduled run for `run_date` already exists (the daily lock).
+
+    `full=False`: only the customers whose inputs changed since their last count (or never counted)
+    are counted, in batches of `batch_size`; the others are checked for stale data only, in batches of
+    LICENSE_CHECK_BATCH_SIZE (see nightly.check_customers).
+    """
+    customers = Customer.objects.filter(is_active=True)
+    if customer_ids is not None:
+        customers = Customer.objects.filter(id__in=sorted(set(customer_ids)))
+    ids = list(customers.order_by("id").values_list("id", flat=True))
+    changed = ids
+    if not full:
+        changed = list(customers.filter(changed_since_counted()).order_by("id").values_list("id", flat=True))
+    unchanged = sorted(set(ids) - set(changed))
     size = max(batch_size or settings.LICENSE_REFRESH_BATCH_SIZE, 1)
+    check_size = max(settings.LICENSE_CHECK_BATCH_SIZE, 1)
+    batches = [(changed[i : i + size], True) for i in range(0, len(changed), size)]
+    batches += [(unchanged[i : i + check_size], False) for i in range(0, len(unchanged), check_size)]
     try:
         with transaction.atomic():
             run = RefreshRun.objects.create(kind=kind, run_date=run_date, expected=len(ids))
             RefreshBatch.objects.bulk_create(
-                [RefreshBatch(run=run, customer_ids=ids[i : i + size]) for i in range(0, len(ids), size)]
+                [RefreshBatch(run=run, customer_ids=part, recount=recount) for part, recount in batches]
             )
             if not ids:
                 run.finished_at = timezone.now()
@@ -91,7 +104,7 @@ def process_batch(*, batch_id: int) -> BatchResult | None:
         return None
     try:
         with transaction.atomic():
-            result = nightly.refresh_customers(customer_ids=batch.customer_ids, run=batch.run)
+            result = _steps(batch)(customer_ids=batch.customer_ids, run=batch.run)
             if not _finish_batch(batch=batch, errors={}):
                 raise _AlreadyDone
         return result
@@ -104,7 +117,7 @@ def process_batch(*, batch_id: int) -> BatchResult | None:
     result = BatchResult()
     for customer_id in batch.customer_ids:
         try:
-            one = nightly.refresh_customers(customer_ids=[customer_id], run=batch.run)
+            one = _steps(batch)(customer_ids=[customer_id], run=batch.run)
         except TRANSIENT_ERRORS:
             raise
         except Exception as exc:
@@ -119,6 +132,11 @@ def process_batch(*, batch_id: int) -> BatchResult | None:
     with transaction.atomic():
         _finish_batch(batch=batch, errors=result.errors)
     return result
+
+
+def _steps(batch: RefreshBatch):
+    """All the nightly steps, or only the checks for customers whose inputs did not change."""
+    return nightly.refresh_customers if batch.recount else nightly.check_customers
 
 
 def describe_error(exc: BaseException) -> str:

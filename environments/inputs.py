@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from .models import CustomerInputs
 
+# Customers per statement, within SQLite's limit of parameters (the built-in signal marks them all).
+MARK_CHUNK = 2000
 _MARK = """
 INSERT INTO {table} (customer_id, version, counted_version, changed_at) VALUES {rows}
 ON CONFLICT (customer_id) DO UPDATE SET version = {table}.version + 1, changed_at = excluded.changed_at
@@ -26,17 +28,15 @@ ON CONFLICT (customer_id) DO UPDATE SET version = {table}.version + 1, changed_a
 def mark_inputs_changed(*, customer_ids: Iterable[int]) -> None:
     """The customers' inputs changed: the next nightly run counts them (one statement, in id order)."""
     ids = sorted({customer_id for customer_id in customer_ids if customer_id is not None})
-    if not ids:
-        return
     now = timezone.now()
+    table = connection.ops.quote_name(CustomerInputs._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _MARK.format(
-                table=connection.ops.quote_name(CustomerInputs._meta.db_table),
-                rows=", ".join(["(%s, 1, 0, %s)"] * len(ids)),
-            ),
-            [value for customer_id in ids for value in (customer_id, now)],
-        )
+        for start in range(0, len(ids), MARK_CHUNK):
+            chunk = ids[start : start + MARK_CHUNK]
+            cursor.execute(
+                _MARK.format(table=table, rows=", ".join(["(%s, 1, 0, %s)"] * len(chunk))),
+                [value for customer_id in chunk for value in (customer_id, now)],
+            )
 
 
 def input_versions(*, customer_ids: list[int]) -> dict[int, int]:

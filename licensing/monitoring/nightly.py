@@ -139,37 +139,30 @@ def check_customers(
 ) -> BatchResult:
     """The nightly steps for customers whose inputs did not change since their last count.
 
-    Their lines are as counted, so over-use and signals stand as the last run left them; what time
-    alone changes, the staleness of each environment's data, is checked, and its warnings opened,
-    resolved and e-mailed. A customer with a deviation (a line whose portal number is not its
-    maximum, which no change that marks the inputs leaves behind) is refreshed in full.
+    Their lines are as counted, so over-use, signals and deviations stand as the last run left them
+    (a customer with a deviation counts as changed: runs.start_run); what time alone changes, the
+    staleness of each environment's data, is checked, and its warnings opened, resolved and e-mailed.
     """
-    customer_ids = sorted(set(customer_ids))
-    result = BatchResult(customers=len(customer_ids))
-    if not customer_ids:
+    ids = sorted(set(customer_ids))
+    result = BatchResult(customers=len(ids))
+    if not ids:
         return result
     now = now or timezone.now()
+    # A check batch is a run of consecutive customer ids: its reads take the range through an index
+    # (as many as 5,000 ids, an id list would be looked up one by one), and keep the batch's own.
+    in_range = {"customer_id__gte": ids[0], "customer_id__lte": ids[-1]}
     with transaction.atomic(), translation.override("nl"):
-        deviating = set(
-            LicenseLine.objects.filter(license__customer_id__any_of=customer_ids)
-            .exclude(portal=F("maximum"))
-            .values_list("license__customer_id", flat=True)
-        )
-        if deviating:
-            full = refresh_customers(customer_ids=deviating, run=run, now=now)
-            result.opened, result.deviations, result.emails = full.opened, full.deviations, full.emails
-        ids = [customer_id for customer_id in customer_ids if customer_id not in deviating]
         wanted = {WarningKind.STALE_DATA: _stale_data(ids=ids, now=now)}
-        if any(_warning_changes(ids=ids, wanted=wanted)):
+        if any(_warning_changes(ids=ids, wanted=wanted, in_range=in_range)):
             # Something to open or resolve: again under the licenses' lock, as a full run takes it.
             _lock_licenses(ids)
             created = LicenseWarning.objects.bulk_create(
                 _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
             )
-            result.opened += len(created)
-            result.emails += queue_warning_emails(warnings=created, recipients_of={})
-        if result.emails:
-            send_outbox_after_commit()
+            result.opened = len(created)
+            result.emails = queue_warning_emails(warnings=created, recipients_of={})
+            if result.emails:
+                send_outbox_after_commit()
     return result
 
 
@@ -297,13 +290,25 @@ def _over_use_warning(line: dict) -> LicenseWarning:
 
 
 def _stale_data(*, ids: list[int], now: datetime) -> Wanted:
-    stale = Environment.objects.filter(
-        Q(data_taken_at__isnull=True) | Q(data_taken_at__lt=now - STALE_AFTER),
-        customer_id__any_of=ids,
-        is_active=True,
-    ).values("id", "customer_id", "code", "data_taken_at")
+    """The batch's stale environments: read through the index of data_taken_at (they are few), as the
+    range of the batch's ids (a batch's ids may be as many as 5,000), then only the batch's own."""
+    if not ids:
+        return {}
+    batch = set(ids)
+    stale = (
+        Environment.objects.filter(
+            Q(data_taken_at__isnull=True) | Q(data_taken_at__lt=now - STALE_AFTER),
+            customer_id__gte=min(ids),
+            customer_id__lte=max(ids),
+            is_active=True,
+        )
+        .values("id", "customer_id", "code", "data_taken_at")
+        .order_by()
+    )
     return {
-        (None, environment["id"], None): partial(_stale_data_warning, environment) for environment in stale
+        (None, environment["id"], None): partial(_stale_data_warning, environment)
+        for environment in stale
+        if environment["customer_id"] in batch
     }
 
 
@@ -384,13 +389,21 @@ def _open_and_resolve(
     return new
 
 
-def _warning_changes(*, ids: list[int], wanted: dict[str, Wanted]) -> tuple[list[int], list[Callable]]:
-    """The open warnings no longer true (ids), and how to make each warning that newly opens."""
+def _warning_changes(
+    *, ids: list[int], wanted: dict[str, Wanted], in_range: dict | None = None
+) -> tuple[list[int], list[Callable]]:
+    """The open warnings no longer true (ids), and how to make each warning that newly opens.
+    `in_range`: read the open warnings of the batch's range of ids (consecutive ids)."""
     open_now: dict[str, dict[WarningKey, int]] = defaultdict(dict)
-    for row in LicenseWarning.objects.filter(
-        customer_id__any_of=ids, kind__in=wanted, resolved_at__isnull=True
-    ).values("id", "kind", "line_id", "environment_id", "signal_id"):
-        open_now[row["kind"]][(row["line_id"], row["environment_id"], row["signal_id"])] = row["id"]
+    batch = set(ids)
+    of_batch = in_range or {"customer_id__any_of": ids}
+    for row in (
+        LicenseWarning.objects.filter(**of_batch, kind__in=wanted, resolved_at__isnull=True)
+        .values("id", "customer_id", "kind", "line_id", "environment_id", "signal_id")
+        .order_by()
+    ):
+        if row["customer_id"] in batch:
+            open_now[row["kind"]][(row["line_id"], row["environment_id"], row["signal_id"])] = row["id"]
     resolve, opening = [], []
     for kind, candidates in wanted.items():
         current = open_now[kind]

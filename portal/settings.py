@@ -279,6 +279,10 @@ HEALTH_OUTBOX_MAX_WAIT_MINUTES = env.int("HEALTH_OUTBOX_MAX_WAIT_MINUTES", defau
 # The nightly recount ("actuele gegevens vernieuwen"), HH:MM in TIME_ZONE.
 LICENSE_REFRESH_TIME = env("LICENSE_REFRESH_TIME", default="00:30")
 LICENSE_REFRESH_BATCH_SIZE = env.int("LICENSE_REFRESH_BATCH_SIZE", default=250)
+# Customers whose inputs did not change are only checked for stale data, in batches this large.
+LICENSE_CHECK_BATCH_SIZE = env.int("LICENSE_CHECK_BATCH_SIZE", default=5000)
+# The scheduled run of this weekday (0 Monday .. 6 Sunday) counts every customer, changed or not.
+LICENSE_FULL_RECOUNT_WEEKDAY = env.int("LICENSE_FULL_RECOUNT_WEEKDAY", default=6)
 _refresh_hour, _refresh_minute = (int(part) for part in LICENSE_REFRESH_TIME.split(":"))
 CELERY_BEAT_SCHEDULE = {
     "nightly-license-refresh": {

@@ -13,6 +13,7 @@ from .models import Client, Declaration, Employee, Environment, EnvironmentUser,
 from .snapshot_messages import SnapshotError, StaleSnapshot, printable
 from .snapshot_reading import read_snapshot
 from .snapshots import ParsedSnapshot, parse_snapshot
+from .summary import user_summaries_refresh
 
 BATCH_SIZE = 2000
 # The database's own words, cut to this length: enough to name the constraint.
@@ -67,6 +68,7 @@ def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = 
                 environment.data_taken_at = snapshot.taken_at
                 environment.data_imported_at = now
                 environment.save(update_fields=["data_taken_at", "data_imported_at"])
+            user_summaries_refresh(customer_ids={e.customer_id for e in environments.values()}, now=now)
     except (IntegrityError, DataError) as exc:
         # Parsing should have refused anything the database would; this keeps a miss a clear refusal.
         names = ", ".join(snapshot.source_name for snapshot in snapshots)
@@ -274,4 +276,6 @@ def environment_users_set_blocked(
             users = users.filter(environment_id=environment_id)
         changed = dict(users.order_by("environment__code").values_list("id", "environment__code"))
         EnvironmentUser.objects.filter(id__in=changed).update(blocked=blocked)
+        if changed:
+            user_summaries_refresh(customer_ids=[customer_id], identity_ids=[identity_id])
     return list(changed.values())

@@ -3,6 +3,7 @@ from django.contrib import admin
 from portal.admin import ReadOnlyAdmin
 
 from .models import Client, Declaration, Employee, Environment, EnvironmentUser
+from .summary import user_summaries_refresh
 
 
 @admin.register(Environment)
@@ -13,6 +14,23 @@ class EnvironmentAdmin(admin.ModelAdmin):
     search_fields = ["code", "customer__number", "customer__name"]
     autocomplete_fields = ["customer"]
     readonly_fields = ["data_taken_at", "data_imported_at", "created_at"]
+
+    # Activated, decommissioned or moved to another customer: its users count elsewhere now, so the
+    # unique-user summary of the customers it left and joined is recomputed.
+    def save_model(self, request, obj, form, change):
+        before = Environment.objects.filter(pk=obj.pk).values_list("customer_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        user_summaries_refresh(customer_ids={obj.customer_id, before} - {None})
+
+    def delete_model(self, request, obj):
+        customer_id = obj.customer_id
+        super().delete_model(request, obj)
+        user_summaries_refresh(customer_ids=[customer_id])
+
+    def delete_queryset(self, request, queryset):
+        customer_ids = set(queryset.values_list("customer_id", flat=True))
+        super().delete_queryset(request, queryset)
+        user_summaries_refresh(customer_ids=customer_ids)
 
 
 class EnvironmentDataAdmin(ReadOnlyAdmin, admin.ModelAdmin):

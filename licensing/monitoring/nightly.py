@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _g
 
 from environments.models import Environment
+from environments.summary import user_summaries_age
 from environments.vocabulary import Item, Scope
 from licensing.models import License, LicenseLine, LicenseMutation, MutationSource
 from licensing.recount import recount_customers
@@ -88,6 +89,7 @@ def refresh_customers(
             )
             licenses = _lock_licenses(ids)
         recount_customers(customer_ids=ids)
+        user_summaries_age(customer_ids=ids, now=now)
         customer_of = {license_id: customer_id for customer_id, license_id in licenses.items()}
         lines = list(
             LicenseLine.objects.filter(license_id__any_of=list(customer_of)).values(

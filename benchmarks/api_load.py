@@ -79,17 +79,27 @@ def push_snapshots(*, port: int, pushes: list[Push], clients: int) -> tuple[floa
 
 
 def latencies(
-    *, port: int, path: str, secret: str, requests: int, clients: int
+    *,
+    port: int,
+    path: str,
+    secret: str = "",
+    requests: int,
+    clients: int,
+    headers: dict[str, str] | None = None,
+    deadline: float | None = None,
 ) -> tuple[list[float], list[Failure]]:
-    """`requests` GETs of `path` with the key, by `clients` threads; each one's seconds, and failures."""
+    """`requests` GETs of `path` with the key (or with `headers`), by `clients` threads; each one's
+    seconds, and failures. With `deadline` (time.monotonic()) no request starts after it."""
     work: queue.Queue = queue.Queue()
     for number in range(requests):
         work.put(number)
     seconds: list[float] = []
     failures: list[Failure] = []
-    headers = {"Authorization": f"Bearer {secret}"}
+    headers = headers or {"Authorization": f"Bearer {secret}"}
 
     def one(connection: HTTPConnection, _number: int) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            return
         started = time.perf_counter()
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()

@@ -207,3 +207,71 @@ class CustomerInputs(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.version}/{self.counted_version}"
+
+
+class UserSummary(models.Model):
+    """One unique user (identity) of a customer across its active environments, kept by
+    `environments.summary` wherever the data changes (import, block, environment changes, the
+    nightly job), so that user maintenance reads one indexed slice instead of grouping every row.
+
+    `presence` maps environment id to the user's bit mask there (environments.summary's bits);
+    `seats` has a bit per (user item, environment type) the user counts on; `facts` holds the
+    cleanup rules that hold, as of `UserSummaryTotals.advised_at` for the login rule.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    identity = models.ForeignKey(UserIdentity, on_delete=models.CASCADE, related_name="+")
+    identity_code = models.CharField(max_length=150)
+    code = models.CharField(max_length=150)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    min_kind = models.CharField(max_length=10)
+    max_kind = models.CharField(max_length=10)
+    presence = models.JSONField(default=dict)
+    last_login = models.DateTimeField(null=True, blank=True)
+    # When the no-login rule starts to hold (last login + 90 days) while it does not yet: the
+    # nightly job sets the fact for the rows whose moment has passed, through an index on this.
+    login_ages_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    seats = models.PositiveIntegerField(default=0)
+    seat_count = models.PositiveSmallIntegerField(default=0)
+    facts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("unieke gebruiker")
+        verbose_name_plural = _("unieke gebruikers")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "identity"], name="one_summary_per_identity"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "identity_code"], name="summary_by_code"),
+            # The cleanup advice: candidates only, most seats first.
+            models.Index(
+                "customer",
+                models.F("seat_count").desc(),
+                "code",
+                name="summary_candidates",
+                condition=models.Q(facts__gt=0, seat_count__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.identity_code}"
+
+
+class UserSummaryTotals(models.Model):
+    """A customer's totals over its UserSummary rows: the number of unique users, the unique users
+    per (item, scope) (exactly the recount's user counts), and per cleanup rule how many candidates
+    and what blocking them frees."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    users = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict)
+    advice = models.JSONField(default=dict)
+    advised_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("totalen unieke gebruikers")
+        verbose_name_plural = _("totalen unieke gebruikers")
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

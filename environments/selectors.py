@@ -10,19 +10,26 @@ count.
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Case, Exists, IntegerField, Max, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Customer
 from portal.selectors import as_id
 
-from .models import Employee, Environment, EnvironmentUser
+from .models import Employee, Environment, EnvironmentUser, UserSummary, UserSummaryTotals
+from .summary import (
+    ACCESS_FLAGS,
+    BLOCKED,
+    COWORKER,
+    INSITE,
+    OUTSITE,
+    PRESENT,
+    PROFIT,
+    flag_bit,
+)
 from .vocabulary import EnvironmentType, UserKind, user_counts
 
-# One bit per fact about a user in one environment; PRESENT makes every existing row non-zero.
-PROFIT, INSITE, OUTSITE, BLOCKED, COWORKER, PRESENT = 1, 2, 4, 8, 16, 32
-ACCESS_FLAGS = {"profit": PROFIT, "insite": INSITE, "outsite": OUTSITE}
 ACCESS_LETTERS = ((PROFIT, "P"), (INSITE, "I"), (OUTSITE, "O"))
 IN_SERVICE = 2
 
@@ -36,19 +43,6 @@ def active_environments(customer: Customer) -> list[Environment]:
         Environment.objects.filter(customer=customer, is_active=True),
         key=lambda e: (TYPE_ORDER[e.type], e.code),
     )
-
-
-def flag_bit(condition: Q, bit: int) -> Case:
-    """`bit` where `condition` holds, else 0: the parts of a user's mask in one environment."""
-    return Case(When(condition, then=Value(bit)), default=Value(0), output_field=IntegerField())
-
-
-def user_mask():
-    """A user row as bits: PRESENT, the access flags, BLOCKED, COWORKER."""
-    mask = Value(PRESENT, output_field=IntegerField())
-    for flag, bit in ACCESS_FLAGS.items():
-        mask = mask + flag_bit(Q(**{flag: True}), bit)
-    return mask + flag_bit(Q(blocked=True), BLOCKED) + flag_bit(Q(kind=UserKind.COWORKER), COWORKER)
 
 
 def mask_counts(mask: int) -> bool:
@@ -186,23 +180,25 @@ def _type_summaries(environments: list[Environment], masks: list[int | None]) ->
 @dataclass
 class UserList:
     """The customer's unique users, narrowed by a filter; `rows` is a lazy, sliceable queryset of
-    aggregated values, `as_rows` turns a page of it into UserRow objects."""
+    summary values (its `count()` the stored number when nothing narrows it), `as_rows` turns a page
+    of it into UserRow objects."""
 
     environments: list[Environment]
-    rows: QuerySet
+    rows: "QuerySet | KnownCount"
 
     def as_rows(self, values) -> list[UserRow]:
         kinds = dict(UserKind.choices)
         result = []
         for row in values:
-            masks = [row[f"env_{environment.id}"] for environment in self.environments]
+            presence = row["presence"]
+            masks = [presence.get(str(environment.id)) for environment in self.environments]
             kind_values = sorted({row["min_kind"], row["max_kind"]})
             result.append(
                 UserRow(
                     identity_id=row["identity_id"],
-                    code=row["shown_code"],
-                    name=row["shown_name"],
-                    email=row["shown_email"],
+                    code=row["code"],
+                    name=row["name"],
+                    email=row["email"],
                     kinds=[str(kinds.get(kind, kind)) for kind in kind_values],
                     presences=[
                         Presence(environment=env, mark=mark_of(mask), counts=mask_counts(mask))
@@ -215,34 +211,43 @@ class UserList:
         return result
 
 
+class KnownCount:
+    """A queryset whose number of rows is known already (stored): a Paginator counts nothing."""
+
+    ordered = True
+
+    def __init__(self, rows: QuerySet, count: int):
+        self.rows, self._count = rows, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __getitem__(self, key):
+        return self.rows[key]
+
+
+USER_COLUMNS = ("identity_id", "code", "name", "email", "min_kind", "max_kind", "presence")
+
+
 def customer_users(customer: Customer, user_filter: UserFilter | None = None) -> UserList:
     """The customer's unique users in its active environments, by user code, narrowed by the filter.
 
-    One query for the environments; counting and slicing `rows` are one query each.
+    Read from the unique-user summary (environments.summary): a page is one indexed slice, and its
+    count the stored number unless a filter narrows it (then the filter's semi-joins count).
     """
     user_filter = user_filter or UserFilter()
     environments = active_environments(customer)
+    rows = UserSummary.objects.filter(customer=customer)
     users = EnvironmentUser.objects.filter(environment__in=[e.id for e in environments])
-    rows = users
-    narrowing = user_filter.row_condition()
-    if narrowing:
-        rows = rows.filter(identity_id__in=users.filter(narrowing).values("identity_id"))
-    searching = user_filter.search_condition()
-    if searching:
-        rows = rows.filter(identity_id__in=users.filter(searching).values("identity_id"))
-    per_environment = mask_per_environment(environments, user_mask())
-    rows = (
-        rows.values("identity_id", "identity__code")
-        .annotate(
-            shown_code=Min("code"),
-            shown_name=Max("name"),
-            shown_email=Max("email"),
-            min_kind=Min("kind"),
-            max_kind=Max("kind"),
-            **per_environment,
-        )
-        .order_by("identity__code")
-    )
+    narrowed = False
+    for condition in (user_filter.row_condition(), user_filter.search_condition()):
+        if condition:
+            rows = rows.filter(identity_id__in=users.filter(condition).values("identity_id"))
+            narrowed = True
+    rows = rows.order_by("identity_code").values(*USER_COLUMNS)
+    if not narrowed:
+        total = UserSummaryTotals.objects.filter(customer=customer).values_list("users", flat=True).first()
+        rows = KnownCount(rows, total or 0)
     return UserList(environments=environments, rows=rows)
 
 

@@ -15,6 +15,7 @@ from .snapshot_digest import content_digest, unchanged_snapshot
 from .snapshot_messages import SnapshotError, StaleSnapshot, printable
 from .snapshot_reading import read_snapshot
 from .snapshots import ParsedSnapshot, parse_snapshot
+from .summary import user_summaries_refresh
 
 BATCH_SIZE = 2000
 # The database's own words, cut to this length: enough to name the constraint.
@@ -78,7 +79,10 @@ def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = 
                 environment.data_imported_at = now
                 environment.data_digest = snapshot.digest
                 environment.save(update_fields=["data_taken_at", "data_imported_at", "data_digest"])
-            mark_inputs_changed(customer_ids=[environments[s.environment].customer_id for s in changed])
+            changed_customers = {environments[s.environment].customer_id for s in changed}
+            mark_inputs_changed(customer_ids=changed_customers)
+            if changed_customers:  # an unchanged snapshot leaves the summary as it is
+                user_summaries_refresh(customer_ids=changed_customers, now=now)
     except (IntegrityError, DataError) as exc:
         # Parsing should have refused anything the database would; this keeps a miss a clear refusal.
         names = ", ".join(snapshot.source_name for snapshot in snapshots)
@@ -274,6 +278,8 @@ def environment_save(*, environment: Environment) -> Environment:
         before = Environment.objects.filter(pk=environment.pk).values_list("customer_id", flat=True).first()
         environment.save()
         mark_inputs_changed(customer_ids=[environment.customer_id, before])
+        # Its users count elsewhere now: the summaries of the customers it left and joined.
+        user_summaries_refresh(customer_ids={environment.customer_id, before} - {None})
     return environment
 
 
@@ -281,6 +287,7 @@ def environment_delete(*, environment: Environment) -> None:
     with transaction.atomic():
         environment.delete()
         mark_inputs_changed(customer_ids=[environment.customer_id])
+        user_summaries_refresh(customer_ids=[environment.customer_id])
 
 
 def environment_users_set_blocked(
@@ -308,4 +315,5 @@ def environment_users_set_blocked(
             # The data is no longer what the last snapshot said: its next import is imported in full.
             Environment.objects.filter(code__in=changed.values()).update(data_digest="")
             mark_inputs_changed(customer_ids=[customer_id])
+            user_summaries_refresh(customer_ids=[customer_id], identity_ids=[identity_id])
     return list(changed.values())

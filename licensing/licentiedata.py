@@ -13,7 +13,7 @@ from environments.vocabulary import Scope
 from portal.models import Customer
 
 from .models import License, LicenseLine, UsageLevel
-from .monitoring.charts import UsageChart, usage_chart, usage_histories
+from .monitoring.charts import UsageChart, cached_usage_charts
 from .monitoring.selectors import open_warnings_json
 from .selectors import lines_in_order
 
@@ -86,14 +86,13 @@ class OverviewGroup:
 
 def license_overview(customer: Customer) -> tuple[LicenseReport, list[OverviewGroup]]:
     """The Licentiedata grouped the way the portal shows it: "Per licentie", then per environment
-    type (Productie, Test, Acceptatie, Demo), each line with its usage chart. A fixed number of
-    queries, whatever the size of the customer."""
+    type (Productie, Test, Acceptatie, Demo), each line with its usage chart (cached per line and
+    count stamp). A fixed number of queries, whatever the size of the customer."""
     report = license_report(customer)
-    histories = usage_histories(report.lines)
+    charts = cached_usage_charts(report.lines, counted_at=report.counted_at)
     by_scope: dict[str, list[OverviewRow]] = {scope: [] for scope in Scope.values}
     for line in report.lines:
-        chart = usage_chart(line, history=histories.get(line.pk, []))
-        by_scope[line.scope].append(OverviewRow(line=line, chart=chart))
+        by_scope[line.scope].append(OverviewRow(line=line, chart=charts[line.pk]))
     titles = {Scope.LICENSE.value: _("Per licentie")}
     groups = [
         OverviewGroup(scope=scope, title=titles.get(scope, label), rows=by_scope[scope])

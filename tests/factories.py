@@ -17,6 +17,7 @@ from environments.models import (
     EnvironmentUser,
     UserIdentity,
 )
+from environments.summary import user_summaries_refresh
 from licensing.models import Edition, License, LicenseLine
 from licensing.monitoring.models import OutboxEmail, RefreshRun, RunKind
 from portal.models import Contact, Customer, Membership, Role
@@ -96,9 +97,28 @@ def identity(code: str) -> UserIdentity:
     return UserIdentity.objects.get_or_create(code=code.lower())[0]
 
 
-class EnvironmentUserFactory(factory.django.DjangoModelFactory):
+class SummarisedFactory(factory.django.DjangoModelFactory):
+    """Environment data made directly, not through an import: the unique-user summary is kept as an
+    import keeps it (environments.summary), so the pages see the rows."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        row = super()._create(model_class, *args, **kwargs)
+        customer_id = row.environment.customer_id
+        user_summaries_refresh(customer_ids=[customer_id], identity_ids=cls._touched(row, customer_id))
+        return row
+
+
+class EnvironmentUserFactory(SummarisedFactory):
     class Meta:
         model = EnvironmentUser
+
+    @staticmethod
+    def _touched(row, customer_id):
+        return [row.identity_id]
 
     environment = factory.SubFactory(EnvironmentFactory)
     code = factory.Sequence(lambda n: f"user{n}")
@@ -111,9 +131,16 @@ class EnvironmentUserFactory(factory.django.DjangoModelFactory):
     kind = "person"
 
 
-class EmployeeFactory(factory.django.DjangoModelFactory):
+class EmployeeFactory(SummarisedFactory):
     class Meta:
         model = Employee
+
+    @staticmethod
+    def _touched(row, customer_id):
+        # The users whose employee this is: whether it is in service (or a temp) is a fact of theirs.
+        return EnvironmentUser.objects.filter(
+            environment__customer_id=customer_id, employee_guid=row.guid
+        ).values_list("identity_id", flat=True)
 
     environment = factory.SubFactory(EnvironmentFactory)
     guid = factory.LazyFunction(uuid.uuid4)

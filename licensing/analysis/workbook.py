@@ -22,21 +22,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser
-from environments.selectors import (
-    ACCESS_FLAGS,
-    ACCESS_LETTERS,
-    BLOCKED,
-    COWORKER,
-    IN_SERVICE,
-    INSITE,
-    OUTSITE,
-    PRESENT,
-    PROFIT,
-    TYPE_ORDER,
-    mask_counts,
-    mask_per_environment,
-    user_mask,
-)
+from environments.selectors import ACCESS_LETTERS, IN_SERVICE, TYPE_ORDER, mask_counts, mask_per_environment
+from environments.summary import ACCESS_FLAGS, BLOCKED, COWORKER, INSITE, OUTSITE, PRESENT, PROFIT, user_mask
 from environments.vocabulary import COUNTABLE_USER, EnvironmentType, UserKind
 from licensing.licentiedata import license_report
 from portal.models import Customer

@@ -4,7 +4,9 @@ A candidate is a unique user (identity) of the customer's active environments th
 one of the rules below and still counts somewhere. Following the advice means blocking the user in
 all the customer's environments, so what it frees is every line (item and scope) the user counts
 in now: one seat on each, since a user counts once per item and scope however many environments
-it is in. Everything is one GROUP BY per identity in the database.
+it is in. The rules are evaluated where the data changes and stored with the unique-user summary
+(environments.summary: the import, blocking, the nightly job); a page reads one indexed slice of
+it and the stored totals.
 
 The rules:
 - its employee (the user's `employee` GUID) is out of service in every environment where it
@@ -18,20 +20,19 @@ The rules:
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import models
-from django.db.models import Case, F, IntegerField, Max, Min, Q, QuerySet, Sum, Value, When
-from django.utils import timezone
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from environments.models import Employee, EnvironmentUser
-from environments.vocabulary import COUNTABLE_USER, USER_ITEM_FLAGS, EnvironmentType, Item, Scope, UserKind
+from environments import summary
+from environments.models import UserSummary, UserSummaryTotals
+from environments.selectors import KnownCount
+from environments.summary import SEAT_BITS, SEATS, seat_key
+from environments.vocabulary import USER_ITEM_FLAGS, Item, Scope
 from licensing.models import License, LicenseLine
 from portal.models import Customer
-
-NO_LOGIN_DAYS = 90
-TEMP_KIND = "temp"
 
 
 class Reason(models.TextChoices):
@@ -55,16 +56,29 @@ NOT_ENOUGH = _(
     "benodigde plaatsen."
 )
 
-# (item, environment type) pairs a user can occupy a seat on, with their annotation names.
-SEATS = [(item.value, scope.value) for item in USER_ITEM_FLAGS for scope in EnvironmentType]
+# The stored fact of each rule (out of service: of the temps without Flex, of the others with it).
+FACT_OF_REASON = {
+    "intern": summary.INTERN,
+    "test_user": summary.TEST_USER,
+    "only_test_accept": summary.ONLY_TEST_ACCEPT,
+    "blocked_in_production": summary.BLOCKED_IN_PRODUCTION,
+    "no_recent_login": summary.NO_RECENT_LOGIN,
+}
 
 
-def _seat(item: str, scope: str) -> str:
-    return f"seat_{item}_{scope}"
+def _advice_key(reason: str, flex: bool) -> str:
+    """The key of the stored totals (UserSummaryTotals.advice) of one rule, or of all rules."""
+    if reason == Reason.OUT_OF_SERVICE:
+        return "gone_staff" if flex else "gone_temp"
+    if reason in FACT_OF_REASON:
+        return reason
+    return "all_flex" if flex else "all"
 
 
-def _flag(condition: Q) -> Max:
-    return Max(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+def _reasons_of(facts: int, flex: bool) -> list["Reason"]:
+    gone = summary.GONE_STAFF if flex else summary.GONE_TEMP
+    reasons = [Reason.OUT_OF_SERVICE] if facts & gone else []
+    return reasons + [Reason(reason) for reason, fact in FACT_OF_REASON.items() if facts & fact]
 
 
 def out_of_service_advice(flex: bool) -> str:
@@ -105,13 +119,19 @@ def _line_label(item: str, scope: str) -> str:
     return f"{Item(item).label} {Scope(scope).label}"
 
 
+CANDIDATE_COLUMNS = ("identity_id", "code", "name", "email", "last_login", "seats", "facts")
+
+
 @dataclass
 class Advice:
-    """The ranked candidates; `rows` is a lazy, sliceable queryset, `as_candidates` reads a page."""
+    """The ranked candidates; `rows` is a sliceable queryset with the stored count, `as_candidates`
+    reads a page; `advised_at` is the moment the rules were evaluated (the login rule's "now")."""
 
     flex: bool
-    rows: QuerySet
-    cutoff: datetime
+    rows: KnownCount
+    queryset: QuerySet
+    freed: dict[str, int]
+    advised_at: datetime | None
 
     @property
     def out_of_service_text(self) -> str:
@@ -121,126 +141,70 @@ class Advice:
         return [self._candidate(row) for row in values]
 
     def _candidate(self, row: dict) -> Candidate:
-        reasons = []
-        if row["gone"]:
-            reasons.append(Reason.OUT_OF_SERVICE)
-        if row["intern"]:
-            reasons.append(Reason.INTERN)
-        if row["test_user"]:
-            reasons.append(Reason.TEST_USER)
-        if not row["outside_test_accept"]:
-            reasons.append(Reason.ONLY_TEST_ACCEPT)
-        if row["blocked_in_production"] and row["active_somewhere"]:
-            reasons.append(Reason.BLOCKED_IN_PRODUCTION)
-        if row["last_login"] is None or row["last_login"] < self.cutoff:
-            reasons.append(Reason.NO_RECENT_LOGIN)
         return Candidate(
             identity_id=row["identity_id"],
-            code=row["shown_code"],
-            name=row["shown_name"],
-            email=row["shown_email"],
+            code=row["code"],
+            name=row["name"],
+            email=row["email"],
             last_login=row["last_login"],
-            reasons=reasons,
+            reasons=_reasons_of(row["facts"], self.flex),
             frees=[
                 Freed(item=item, scope=scope, label=_line_label(item, scope), seats=1)
                 for item, scope in SEATS
-                if row[_seat(item, scope)]
+                if row["seats"] & SEAT_BITS[(item, scope)]
             ],
         )
 
     def total_freed(self) -> list[Freed]:
-        """Per line, what blocking every candidate would free: one query."""
-        totals = self.rows.order_by().aggregate(
-            **{f"total_{item}_{scope}": Sum(_seat(item, scope)) for item, scope in SEATS}
-        )
+        """Per line, what blocking every candidate would free (stored with the advice)."""
         return [
             Freed(item=item, scope=scope, label=_line_label(item, scope), seats=seats)
             for item, scope in SEATS
-            if (seats := totals[f"total_{item}_{scope}"] or 0)
+            if (seats := self.freed.get(seat_key(item, scope), 0))
         ]
-
-
-def _seat_flags() -> dict[str, Max]:
-    """Per line a user can occupy: 1 when the user counts there now (the countable-user rule)."""
-    return {
-        _seat(item, scope): _flag(
-            COUNTABLE_USER & Q(**{USER_ITEM_FLAGS[item]: True}, environment__type=scope)
-        )
-        for item, scope in SEATS
-    }
 
 
 def user_seats(customer: Customer, identity_id: int) -> list[Freed]:
     """The seats one user occupies in the customer's active environments: what blocking it everywhere
-    frees. One query."""
-    flags = EnvironmentUser.objects.filter(
-        environment__customer=customer, environment__is_active=True, identity_id=identity_id
-    ).aggregate(**_seat_flags())
+    frees, read from its unique-user summary. One query."""
+    seats = (
+        UserSummary.objects.filter(customer=customer, identity_id=identity_id)
+        .values_list("seats", flat=True)
+        .first()
+    )
     return [
         Freed(item=item, scope=scope, label=_line_label(item, scope), seats=1)
         for item, scope in SEATS
-        if flags[_seat(item, scope)]
+        if (seats or 0) & SEAT_BITS[(item, scope)]
     ]
 
 
-def _reason_condition(reason: str, cutoff: datetime) -> Q:
-    return {
-        Reason.OUT_OF_SERVICE: Q(gone=1),
-        Reason.INTERN: Q(intern=1),
-        Reason.TEST_USER: Q(test_user=1),
-        Reason.ONLY_TEST_ACCEPT: Q(outside_test_accept=0),
-        Reason.BLOCKED_IN_PRODUCTION: Q(blocked_in_production=1, active_somewhere=1),
-        Reason.NO_RECENT_LOGIN: Q(last_login__isnull=True) | Q(last_login__lt=cutoff),
-    }[reason]
-
-
-def cleanup_advice(
-    customer: Customer, *, reason: str = "", now: datetime | None = None, flex: bool | None = None
-) -> Advice:
-    """The customer's cleanup candidates, most seats freed first, then by user code.
+def cleanup_advice(customer: Customer, *, reason: str = "", flex: bool | None = None) -> Advice:
+    """The customer's cleanup candidates, most seats freed first, then by user code: one indexed
+    slice of the unique-user summary per page, and the totals stored with it.
 
     `reason` narrows to one rule. `flex` defaults to the customer's license.
     """
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=NO_LOGIN_DAYS)
     if flex is None:
         flex = License.objects.filter(customer=customer, flex=True).exists()
-    employees = Employee.objects.filter(environment__customer_id=customer.id, environment__is_active=True)
-    # Uncorrelated subqueries: PostgreSQL hashes each once instead of probing per user row.
-    out_of_service_guids = (
-        employees.values("guid").annotate(serving=_flag(Q(in_service=True))).filter(serving=0).values("guid")
-    )
-    temp_guids = employees.filter(kind__iexact=TEMP_KIND).values("guid")
-    is_temp = Q(kind=UserKind.TEMP) | Q(employee_guid__in=temp_guids)
-    out_of_service = Q(employee_guid__in=out_of_service_guids)
-    seats = _seat_flags()
+    key = _advice_key(reason, flex)
+    mask = summary.ADVICE_MASKS[key]
     rows = (
-        EnvironmentUser.objects.filter(environment__customer=customer, environment__is_active=True)
-        .values("identity_id")
-        .annotate(
-            shown_code=Min("code"),
-            shown_name=Max("name"),
-            shown_email=Max("email"),
-            last_login=Max("last_login"),
-            gone=_flag(out_of_service & (~is_temp if flex else is_temp)),
-            intern=_flag(Q(kind=UserKind.INTERN)),
-            test_user=_flag(Q(kind=UserKind.TEST)),
-            outside_test_accept=_flag(
-                ~Q(environment__type__in=[EnvironmentType.TEST, EnvironmentType.ACCEPT])
-            ),
-            blocked_in_production=_flag(Q(environment__type=EnvironmentType.PRODUCTION, blocked=True)),
-            active_somewhere=_flag(Q(blocked=False)),
-            **seats,
-        )
-        .annotate(seats=sum((F(name) for name in seats), Value(0)))
-        .filter(seats__gt=0)
+        UserSummary.objects.filter(customer=customer, facts__gt=0, seat_count__gt=0)
+        .alias(rule=F("facts").bitand(mask))
+        .filter(rule__gt=0)
+        .order_by("-seat_count", "code")
+        .values(*CANDIDATE_COLUMNS)
     )
-    reasons = [reason] if reason in Reason.values else Reason.values
-    condition = Q()
-    for one in reasons:
-        condition |= _reason_condition(one, cutoff)
-    rows = rows.filter(condition).order_by("-seats", "shown_code")
-    return Advice(flex=flex, rows=rows, cutoff=cutoff)
+    totals = UserSummaryTotals.objects.filter(customer=customer).values("advice", "advised_at").first()
+    stored = (totals or {}).get("advice", {}).get(key, {})
+    return Advice(
+        flex=flex,
+        rows=KnownCount(rows, stored.get("candidates", 0)),
+        queryset=rows,
+        freed=stored.get("freed", {}),
+        advised_at=totals["advised_at"] if totals else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -269,7 +233,8 @@ def what_if(*, line: LicenseLine, requested: int, in_use: int) -> WhatIf:
     advice = cleanup_advice(customer, flex=line.license.flex)
     if needed == 0 or line.item not in USER_ITEM_FLAGS or line.scope == Scope.LICENSE:
         return WhatIf(needed=needed, candidates=[], out_of_service_text=advice.out_of_service_text)
-    rows = advice.rows.filter(**{_seat(line.item, line.scope): 1})[:needed]
+    bit = SEAT_BITS[(line.item, line.scope)]
+    rows = advice.queryset.alias(seat=F("seats").bitand(bit)).filter(seat__gt=0)[:needed]
     return WhatIf(
         needed=needed, candidates=advice.as_candidates(rows), out_of_service_text=advice.out_of_service_text
     )

@@ -1,10 +1,17 @@
-"""The usage chart of a line as plain SVG coordinates, rendered server-side by a template."""
+"""The usage chart of a line as plain SVG coordinates, rendered server-side by a template.
+
+Charts (and the forecast in each) are cached per line and count stamp: the key holds what the chart
+is drawn from (the line's maximum and in use, the license's `counted_at`, which every recount sets,
+and the day), so a mutation, a recount or the nightly job's new usage snapshot makes a new key and
+a page view builds nothing that did not change.
+"""
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from licensing.models import LicenseLine
@@ -17,6 +24,8 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 32
 DAYS = 90
 # A line's numbers stand for this long after its last snapshot: the interval of the full recount.
 CARRIED_DAYS = timedelta(days=7)
+# A day at most: the key changes with the day anyway.
+CACHE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -130,3 +139,29 @@ def usage_chart(
         x_ticks=x_ticks,
         history=tuple(history),
     )
+
+
+def _cache_key(line: LicenseLine, counted_at: datetime | None, today: date, days: int) -> str:
+    stamp = counted_at.timestamp() if counted_at else "-"
+    return f"usage-chart:{line.pk}:{line.maximum}:{line.in_use}:{stamp}:{today.isoformat()}:{days}"
+
+
+def cached_usage_charts(
+    lines: list[LicenseLine], *, counted_at: datetime | None, days: int = DAYS, today: date | None = None
+) -> dict[int, UsageChart]:
+    """{line id: chart} of lines of one license counted at `counted_at`: from the cache (one round
+    trip), and what is not there built from one query of history and stored."""
+    today = today or timezone.localdate()
+    keys = {line.pk: _cache_key(line, counted_at, today, days) for line in lines}
+    found = cache.get_many(list(keys.values()))
+    charts = {line.pk: replace(found[keys[line.pk]], line=line) for line in lines if keys[line.pk] in found}
+    missing = [line for line in lines if line.pk not in charts]
+    if missing:
+        histories = usage_histories(missing, days=days, today=today)
+        built = {
+            line.pk: usage_chart(line, days=days, today=today, history=histories.get(line.pk, []))
+            for line in missing
+        }
+        cache.set_many({keys[pk]: chart for pk, chart in built.items()}, CACHE_SECONDS)
+        charts.update(built)
+    return charts

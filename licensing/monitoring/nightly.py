@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _g
 
 from environments.inputs import input_versions, inputs_counted
 from environments.models import Environment
+from environments.summary import user_summaries_age
 from environments.vocabulary import Item, Scope
 from licensing.models import License, LicenseLine, LicenseMutation, MutationSource
 from licensing.recount import recount_customers
@@ -92,6 +93,7 @@ def refresh_customers(
         # Read before counting: a change committed after this read keeps the customer changed.
         versions = input_versions(customer_ids=ids)
         recount_customers(customer_ids=ids)
+        user_summaries_age(customer_ids=ids, now=now)
         customer_of = {license_id: customer_id for customer_id, license_id in licenses.items()}
         lines = list(
             LicenseLine.objects.filter(license_id__any_of=list(customer_of)).values(

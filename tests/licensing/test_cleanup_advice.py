@@ -143,7 +143,7 @@ def test_users_without_a_login_for_90_days_are_candidates(customer_a, environmen
     user(environments["O2"], "12345.old", profit=True, last_login=now - timedelta(days=120))
     user(environments["O1"], "12345.mixed", profit=True, last_login=now - timedelta(days=200))
     user(environments["T1"], "12345.mixed", profit=True, last_login=now - timedelta(days=89))
-    advice = advice_of(customer_a, now=now)
+    advice = advice_of(customer_a)
     assert sorted(advice) == ["12345.never", "12345.old"]
     assert advice["12345.never"].reasons == [Reason.NO_RECENT_LOGIN]
 

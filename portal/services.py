@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .accounts import UNUSABLE_ADDRESS, username_for
 from .errors import DomainError
+from .i18n import supported_language
 from .models import Contact, Customer, Membership, Role
 from .tasks import send_invitation
 
@@ -180,3 +181,9 @@ def _refuse_last_beheerder(membership: Membership) -> None:
     )
     if not others:
         raise ContactError(LAST_BEHEERDER)
+
+
+def contact_remember_language(*, user: AbstractBaseUser, language: str) -> None:
+    """The language a contact chose in the menu, kept for the e-mails written outside any request."""
+    if language:
+        Contact.objects.filter(user_id=user.pk).update(language=supported_language(language))

@@ -10,9 +10,10 @@ from portal.errors import DomainError
 from portal.models import Contact, Customer, Membership
 
 from .models import LicenseWarning, Signal
+from .texts import BUILTIN_SIGNAL_NAME
 
 # The built-in signal: no customer, applies to every customer; a Beheerder adjusts a copy.
-BUILTIN_SIGNAL_NAME = "Beschikbare aantal Profit-gebruikers van de licentie is bijna op"
+__all__ = ["BUILTIN_SIGNAL_NAME"]
 BUILTIN_SIGNAL_ITEM = Item.PROFIT_USERS
 BUILTIN_SIGNAL_THRESHOLD = 5
 
@@ -57,7 +58,7 @@ def signal_copy(*, signal: Signal, customer: Customer) -> Signal:
     with transaction.atomic():
         copy = Signal.objects.create(
             customer=customer,
-            name=str(_("Kopie van %(name)s") % {"name": signal.name})[:200],
+            name=str(_("Kopie van %(name)s") % {"name": signal.display_name})[:200],
             item=signal.item,
             scope=signal.scope,
             threshold=signal.threshold,

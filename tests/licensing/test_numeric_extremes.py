@@ -11,6 +11,7 @@ from licensing.models import MAX_QUANTITY, LicenseLine, LicenseMutation, License
 from licensing.monitoring.charts import HEIGHT, LEFT, RIGHT, TOP, WIDTH, usage_chart
 from licensing.monitoring.forecast import HORIZON, ForecastReason, forecast
 from licensing.monitoring.models import LicenseWarning, Signal, UsageSnapshot, WarningKind
+from licensing.monitoring.texts import deviation_params
 from tests.factories import LicenseLineFactory
 
 M = MAX_QUANTITY
@@ -84,7 +85,7 @@ def records(customer_a, beheerder):
         customer=customer_a,
         kind=WarningKind.DEVIATION,
         line=line,
-        message="Afwijking",
+        params=deviation_params(item="environments", scope="license", portal=M, maximum=0),
         maximum=0,
         portal=M,
         in_use=COLUMN_MAX,

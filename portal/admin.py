@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy
 
 from . import services
 from .models import Contact, Customer, Membership, Role
@@ -160,6 +161,11 @@ class MembershipAdmin(ServiceAdmin):
             for membership in queryset.order_by("customer_id", "pk"):
                 services.remove_contact(membership=membership, by=request.user)
 
+
+# The back office carries the portal's name, not "Django administration".
+admin.site.site_header = gettext_lazy("Licentieportaal — back office")
+admin.site.site_title = gettext_lazy("Licentieportaal back office")
+admin.site.index_title = gettext_lazy("Klanten, licenties en meldingen")
 
 # Deleting an account deletes its contact and memberships with it: through the same guard.
 admin.site.unregister(get_user_model())

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from .models import Contact, Membership
-from .selectors import SESSION_CUSTOMER_KEY, memberships_of
+from .selectors import SESSION_CUSTOMER_KEY, beheerder_names, memberships_of
 
 
 class PortalHeader:
@@ -46,6 +46,12 @@ class PortalHeader:
     @property
     def customer(self):
         return self.membership.customer if self.membership else None
+
+    @cached_property
+    def beheerders(self) -> str:
+        """The Beheerders' names, for a page that tells a Medewerker who may do what it may not:
+        read only when a template asks."""
+        return ", ".join(beheerder_names(self.customer)) if self.customer else ""
 
     @property
     def can_switch(self) -> bool:

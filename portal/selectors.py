@@ -110,3 +110,12 @@ def customer_membership_for(request: HttpRequest, membership_id: int, *, change:
         return customer_contacts(acting.customer).get(pk=as_id(membership_id))
     except Membership.DoesNotExist:
         raise Http404("No such contact") from None
+
+
+def beheerder_names(customer: Customer) -> list[str]:
+    """The names of the customer's Beheerders: who a Medewerker asks for what only they may do."""
+    return list(
+        Membership.objects.filter(customer=customer, role=Role.BEHEERDER)
+        .order_by("contact__name")
+        .values_list("contact__name", flat=True)
+    )

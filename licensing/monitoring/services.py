@@ -53,20 +53,60 @@ def warning_acknowledge(*, warning: LicenseWarning, by: Contact) -> LicenseWarni
     return warning
 
 
-def signal_copy(*, signal: Signal, customer: Customer) -> Signal:
-    """A customer's own copy of a signal, which the Beheerder then adjusts."""
+def copy_name(signal: Signal) -> str:
+    """What a copy is called until the Beheerder names it, in the Beheerder's language."""
+    return str(_("Kopie van %(name)s") % {"name": signal.display_name})[:200]
+
+
+def signal_copy(
+    *,
+    signal: Signal,
+    customer: Customer,
+    name: str | None = None,
+    item: str | None = None,
+    scope: str | None = None,
+    threshold: int | None = None,
+    recipients: list[Contact] | None = None,
+    is_active: bool = True,
+) -> Signal:
+    """A customer's own copy of a signal, as the Beheerder adjusted it in the copy form (what is not
+    given is the original's). Nothing exists before this: the form itself creates nothing."""
+    item = signal.item if item is None else item
+    scope = signal.scope if scope is None else scope
+    if scope and not is_valid_pair(item, scope):
+        raise MonitoringError(ITEM_DOES_NOT_FIT_SCOPE)
+    if recipients is None:
+        recipients = list(signal.recipients.all()) if signal.customer_id == customer.id else []
+    _check_recipients(customer_id=customer.id, recipients=recipients)
     with transaction.atomic():
         copy = Signal.objects.create(
             customer=customer,
-            name=str(_("Kopie van %(name)s") % {"name": signal.display_name})[:200],
-            item=signal.item,
-            scope=signal.scope,
-            threshold=signal.threshold,
+            name=(name or copy_name(signal))[:200],
+            item=item,
+            scope=scope,
+            threshold=signal.threshold if threshold is None else threshold,
+            is_active=is_active,
             copied_from=signal,
         )
-        if signal.customer_id == customer.id:
-            copy.recipients.set(signal.recipients.all())
+        copy.recipients.set(recipients)
     return copy
+
+
+def signal_delete(*, signal: Signal) -> None:
+    """Delete a customer's own signal (a copy); the built-in one stays. Its warnings go with it."""
+    if signal.is_builtin or signal.customer_id is None:
+        raise MonitoringError(BUILTIN_IS_READ_ONLY)
+    signal.delete()
+
+
+def _check_recipients(*, customer_id: int, recipients: list[Contact]) -> None:
+    allowed = set(
+        Membership.objects.filter(customer_id=customer_id, contact__in=recipients).values_list(
+            "contact_id", flat=True
+        )
+    )
+    if any(contact.id not in allowed for contact in recipients):
+        raise MonitoringError(RECIPIENT_NOT_A_CONTACT)
 
 
 def signal_update(
@@ -83,13 +123,7 @@ def signal_update(
         raise MonitoringError(BUILTIN_IS_READ_ONLY)
     if scope and not is_valid_pair(item, scope):
         raise MonitoringError(ITEM_DOES_NOT_FIT_SCOPE)
-    allowed = set(
-        Membership.objects.filter(customer_id=signal.customer_id, contact__in=recipients).values_list(
-            "contact_id", flat=True
-        )
-    )
-    if any(contact.id not in allowed for contact in recipients):
-        raise MonitoringError(RECIPIENT_NOT_A_CONTACT)
+    _check_recipients(customer_id=signal.customer_id, recipients=recipients)
     with transaction.atomic():
         changed_condition = (item, scope) != (signal.item, signal.scope)
         signal.name, signal.item, signal.scope = name, item, scope

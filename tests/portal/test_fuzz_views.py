@@ -127,7 +127,13 @@ VIEWS = (
         "licensing:warning_acknowledge", get=None, post=(), path={"warning_id": "warning"}, access="beheerder"
     ),
     View("licensing:signals"),
-    View("licensing:signal_copy", get=None, post=(), path={"signal_id": "signal"}, access="beheerder"),
+    View(
+        "licensing:signal_copy",
+        post=("name", "item", "scope", "threshold", "recipients", "is_active"),
+        path={"signal_id": "signal"},
+        access="beheerder",
+    ),
+    View("licensing:signal_delete", get=None, post=(), path={"signal_id": "signal"}, access="beheerder"),
     View(
         "licensing:signal_edit",
         post=("name", "item", "scope", "threshold", "recipients", "is_active"),

@@ -44,7 +44,9 @@ class Contact(models.Model):
         Customer, through="Membership", related_name="contacts", verbose_name=_("klanten")
     )
     # The language the contact last chose in the menu: its e-mails are written in it (blank: the default).
-    language = models.CharField(_("taal"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    language = models.CharField(
+        _("taal"), max_length=10, choices=settings.LANGUAGES, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("contactpersoon")

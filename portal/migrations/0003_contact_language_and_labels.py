@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='contact',
             name='language',
-            field=models.CharField(blank=True, choices=[('nl', 'Nederlands'), ('en', 'English')], max_length=10, verbose_name='taal'),
+            field=models.CharField(blank=True, choices=[('nl', 'Nederlands'), ('en', 'English')], db_default='', default='', max_length=10, verbose_name='taal'),
         ),
         migrations.AlterField(
             model_name='contact',

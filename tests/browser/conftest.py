@@ -4,6 +4,7 @@
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -99,5 +100,8 @@ def follow(page, target) -> None:
 
 
 def open_menu(page, name: str) -> None:
-    """Follows the main menu's link with exactly this name."""
-    follow(page, page.locator("nav.site-nav").get_by_role("link", name=name, exact=True))
+    """Follows the main menu's link with exactly this name (a count of open items may follow it)."""
+    link = page.locator("nav.site-nav").get_by_role(
+        "link", name=re.compile(rf"^{re.escape(name)}( \d+ open)?$")
+    )
+    follow(page, link)

@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from portal.admin import ReadOnlyAdmin, ServiceAdmin
 
 from . import services
-from .models import License, LicenseLine, LicenseMutation, LicenseRequest
+from .models import License, LicenseLine, LicenseMutation, LicenseRequest, RequestStatus
 
 
 class LicenseLineForm(forms.ModelForm):
@@ -128,6 +128,26 @@ class LicenseMutationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
+def approval_consequence(license_request) -> str:
+    """What approving one request does, in numbers."""
+    if license_request.status != RequestStatus.SUBMITTED:
+        return str(services.REQUEST_ALREADY_DECIDED)
+    line = license_request.line
+    if line is None:
+        return _("Geen licentieregel: alleen de status wordt Goedgekeurd.")
+    return _(
+        "%(customer)s: maximum %(item)s (%(scope)s) van %(old)s naar %(new)s; in gebruik %(in_use)s. "
+        "Het portaalaantal volgt bij de nachtelijke verwerking."
+    ) % {
+        "customer": license_request.customer.number,
+        "item": line.get_item_display(),
+        "scope": line.get_scope_display(),
+        "old": line.maximum,
+        "new": license_request.desired_quantity,
+        "in_use": line.in_use,
+    }
+
+
 class RejectionForm(forms.Form):
     reason = forms.CharField(label=_("Reden van afwijzing"), widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -207,17 +227,38 @@ class LicenseRequestAdmin(admin.ModelAdmin):
         if decided:
             self.message_user(request, done_message(decided) % {"count": decided}, messages.SUCCESS)
 
-    @admin.action(description=_("Geselecteerde aanvragen goedkeuren"), permissions=["change"])
+    @admin.action(description=_("Geselecteerde aanvragen goedkeuren…"), permissions=["change"])
     def approve_requests(self, request, queryset):
-        self._decide(
+        """Approving changes maxima: an intermediate page states each change in numbers first, and
+        only a confirmation of exactly those numbers goes through (the service checks every rule)."""
+        selected = list(queryset.select_related("line__license__customer", "customer").order_by("pk"))
+        state = ";".join(
+            f"{item.pk}:{item.status}:{item.line.maximum if item.line else ''}" for item in selected
+        )
+        if request.POST.get("apply") == "1" and request.POST.get("state") == state:
+            self._decide(
+                request,
+                selected,
+                lambda license_request: services.request_approve(
+                    license_request=license_request, by=request.user
+                ),
+                lambda count: ngettext(
+                    "%(count)d aanvraag goedgekeurd.", "%(count)d aanvragen goedgekeurd.", count
+                ),
+            )
+            return None
+        return TemplateResponse(
             request,
-            queryset.select_related("line"),
-            lambda license_request: services.request_approve(
-                license_request=license_request, by=request.user
-            ),
-            lambda count: ngettext(
-                "%(count)d aanvraag goedgekeurd.", "%(count)d aanvragen goedgekeurd.", count
-            ),
+            "admin/licensing/licenserequest/approve.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Aanvragen goedkeuren"),
+                "opts": self.model._meta,
+                "changes": [(item, approval_consequence(item)) for item in selected],
+                "state": state,
+                "stale": "apply" in request.POST,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
         )
 
     @admin.action(description=_("Geselecteerde aanvragen afwijzen…"), permissions=["change"])

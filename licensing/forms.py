@@ -37,10 +37,20 @@ class QuantityField(forms.IntegerField):
         return super().to_python(value)
 
 
+def typed_quantity(value: str | None) -> int | None:
+    """A quantity carried in a link (`?quantity=18`), or None when it is not one the form takes."""
+    if value and value.isascii() and value.isdigit() and len(value) <= len(str(MAX_QUANTITY)):
+        number = int(value)
+        return number if number <= MAX_QUANTITY else None
+    return None
+
+
 class LineQuantityForm(forms.Form):
     """The mutation form: the only form in the project with a field named `quantity`."""
 
-    quantity = QuantityField(label=_("Nieuw aantal"))
+    quantity = QuantityField(
+        label=_("Nieuw aantal"), widget=forms.NumberInput(attrs={"aria-describedby": "quantity-range"})
+    )
     acknowledge_deviation = forms.BooleanField(
         label=_("Ik heb bekeken waar wij feitelijk recht op hebben."),
         required=False,

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -12,8 +14,18 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The default is for local development only; `manage.py check --deploy` flags it.
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-dev-only-licentieportaal")
+# Sessions, password-reset links and CSRF tokens are signed with it. Without one only DEBUG (`make run`)
+# gets the development key; anything else refuses to start rather than sign with a key in the repository.
+# The suite brings its own test-only key (tests/settings.py), `make lint` and `make bench` theirs (Makefile).
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random value, for example the output of "
+            "`python -c 'from django.core.management.utils import get_random_secret_key as k; print(k())'`, "
+            "or set DEBUG=true for local development. The portal does not start with a default key."
+        )
+    SECRET_KEY = "django-insecure-dev-only-licentieportaal"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -34,14 +46,21 @@ INSTALLED_APPS = [
     "licensing.analysis",
     "api",  # the HTTP API and the API-sleutels page; a top layer, imported by no product app
     "ninja",  # only for its templates and static files: the API docs load nothing from a CDN
+    "csp",  # its system check refuses the pre-4.0 CSP_* settings
+    "health_check",  # the `health_check` command; the endpoints are portal.health
     "benchmarks",  # the bench commands; no models, imported by no product app
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that every error under /api/ (a 404 of no URL, a 405, the NUL guard's 400, a 500)
-    # leaves as a problem document.
+    # The two policy headers go on every answer, the problem documents below included.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Outermost but for the policy headers, so that every error under /api/ (a 404 of no URL, a 405, the
+    # NUL guard's 400, a 500) leaves as a problem document.
     "api.problems.ProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files before sessions and the login requirement: a stylesheet needs neither.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.ChosenLanguageMiddleware",
     # Before anything reads the session, a query or a form (the session and user are still lazy here).
@@ -78,7 +97,10 @@ WSGI_APPLICATION = "portal.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections (production: CONN_MAX_AGE=60 with CONN_HEALTH_CHECKS=true, see README
+# "Production"); 0 opens one per request, which the embedded default and the tests want.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -117,20 +139,75 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+# With DEBUG off, whitenoise serves what `collectstatic` wrote to STATIC_ROOT under hashed names (cached
+# for good) with gzip variants (brotli too with the Brotli package); a page naming a file collectstatic
+# did not see is an error.
+# DEBUG (`make run`) serves static/ as it is, no collectstatic needed. The suite's settings keep the plain
+# storage too; a test runs the manifest one under gunicorn.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Licentieportaal <licenties@example.nl>")
 
-# Production safety, switched on by environment rather than a second settings file.
+# Production safety, switched on by environment rather than a second settings file (README "Production").
 SECURE = env.bool("SECURE", default=False)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
-SECURE_SSL_REDIRECT = SECURE
-SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
-SECURE_HSTS_PRELOAD = SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SECURE)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE)
+# Preloading puts the domain in the browsers' built-in HTTPS-only list, hard to undo: its own opt-in.
+# While it is off, check --deploy's reminder of it (security.W021) is silenced.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# A load balancer probes the health endpoints over plain HTTP on the web host's own address.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# Only a proxy in front that sets X-Forwarded-Proto itself (overwriting what a client sent) makes the
+# header worth believing; without this setting a client could claim HTTPS.
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_PROTO else None
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts only from the portal itself, no
+# inline code (templates hold none; tests/serving/test_no_inline_code.py), no framing, forms only to the
+# portal. data: images are the icons inside Swagger UI's stylesheet (/api/v1/docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy: no page uses a device or sensor; passkeys (WebAuthn) only on the portal's own pages.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 
 # Celery: without a broker, tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -158,6 +235,11 @@ SNAPSHOT_MAX_BYTES = env.int("SNAPSHOT_MAX_BYTES", default=50 * 1024 * 1024)
 # when REDIS_URL is set, else in-process); above it a 429 with Retry-After.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
 API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
+
+# /health/ready/ (portal.health) fails when the last scheduled nightly run finished longer ago than this,
+# or an e-mail has waited in the outbox longer than that.
+HEALTH_NIGHTLY_MAX_AGE_HOURS = env.int("HEALTH_NIGHTLY_MAX_AGE_HOURS", default=26)
+HEALTH_OUTBOX_MAX_WAIT_MINUTES = env.int("HEALTH_OUTBOX_MAX_WAIT_MINUTES", default=30)
 
 # The nightly recount ("actuele gegevens vernieuwen"), HH:MM in TIME_ZONE.
 LICENSE_REFRESH_TIME = env("LICENSE_REFRESH_TIME", default="00:30")

@@ -5,7 +5,7 @@ from django.urls import include, path
 from api import v1 as api_v1
 from licensing.views.dashboard import dashboard
 
-from . import forms, views
+from . import forms, health, views
 
 # The portal's own pages, reversed as "portal:<name>".
 portal_patterns = [
@@ -51,6 +51,9 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include("licensing.urls")),
     path("", include("api.urls")),
+    # Liveness and readiness for a load balancer and monitoring (portal/health.py); no login.
+    path("health/live/", health.live, name="health_live"),
+    path("health/ready/", health.ready, name="health_ready"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -4,13 +4,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import selectors, services
+from . import confirm, selectors, services
 from .forms import ROLE_CHOICES, InviteForm, RoleForm
+from .models import Role
 from .redirects import next_url
 
 INVALID_ROLE = gettext_lazy("Kies een geldige rol.")
@@ -67,10 +69,12 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, INVALID_ROLE)
         return redirect("portal:contacts")
+    role = form.cleaned_data["role"]
+    promotes = role == Role.BEHEERDER and not target.is_beheerder
+    if promotes and (asking := _beheerder_confirmation(request, target)):
+        return asking
     try:
-        changed = services.change_role(
-            membership=target, role=form.cleaned_data["role"], by=request.user.contact
-        )
+        changed = services.change_role(membership=target, role=role, by=request.user.contact)
     except services.ContactError as error:
         messages.error(request, error.message)
     else:
@@ -79,12 +83,14 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
             _("%(name)s heeft nu de rol %(role)s.")
             % {"name": changed.contact.name, "role": changed.get_role_display()},
         )
-    return redirect("portal:contacts")
+    return redirect(_contact_row(target))
 
 
 @require_POST
 def remove_contact(request: HttpRequest, membership_id: int) -> HttpResponse:
     target = selectors.customer_membership_for(request, membership_id, change=True)
+    if asking := _removal_confirmation(request, target):
+        return asking
     try:
         services.remove_contact(membership=target, by=request.user.contact)
     except services.ContactError as error:
@@ -102,6 +108,72 @@ def remove_contact(request: HttpRequest, membership_id: int) -> HttpResponse:
     if not selectors.memberships_of(request.user.contact).exists():
         logout(request)
     return redirect("dashboard")
+
+
+def _contact_row(membership) -> str:
+    return f"{reverse('portal:contacts')}#contact-{membership.pk}"
+
+
+def _team(customer) -> tuple[int, int]:
+    """How many contacts the customer has, and how many of them are Beheerder."""
+    roles = list(selectors.customer_contacts(customer).values_list("role", flat=True))
+    return len(roles), roles.count(Role.BEHEERDER)
+
+
+def _beheerder_confirmation(request: HttpRequest, target) -> HttpResponse | None:
+    contacts, beheerders = _team(target.customer)
+    state = f"{target.role}:{beheerders}"
+    if confirm.is_confirmed(request, state):
+        return None
+    names = {"name": target.contact.name, "email": target.contact.email, "customer": target.customer}
+    return confirm.confirmation(
+        request,
+        title=_("%(name)s Beheerder maken?") % names,
+        consequences=[
+            _("%(name)s (%(email)s) wordt Beheerder van %(customer)s.") % names,
+            _(
+                "Een Beheerder mag licentieaantallen wijzigen (een verhoging verhoogt de licentiekosten), "
+                "gebruikers blokkeren, contactpersonen uitnodigen en verwijderen en andere Beheerders "
+                "aanstellen."
+            ),
+            _("Beheerders: van %(before)s naar %(after)s.") % {"before": beheerders, "after": beheerders + 1},
+        ],
+        fields={"role": Role.BEHEERDER},
+        state=state,
+        button=_("Beheerder maken"),
+        cancel_url=_contact_row(target),
+    )
+
+
+def _removal_confirmation(request: HttpRequest, target) -> HttpResponse | None:
+    contacts, beheerders = _team(target.customer)
+    state = f"{target.role}:{contacts}:{beheerders}"
+    if (target.is_beheerder and beheerders == 1) or confirm.is_confirmed(request, state):
+        return None  # the last Beheerder: the service refuses it, nothing to confirm
+    names = {"name": target.contact.name, "email": target.contact.email, "customer": target.customer}
+    consequences = [
+        _(
+            "%(name)s (%(email)s) is daarna geen contactpersoon van %(customer)s meer "
+            "en werkt niet meer namens %(customer)s in het portaal."
+        )
+        % names,
+        _("Contactpersonen: van %(before)s naar %(after)s.") % {"before": contacts, "after": contacts - 1},
+    ]
+    if target.is_beheerder:
+        consequences.append(
+            _("Beheerders: van %(before)s naar %(after)s.") % {"before": beheerders, "after": beheerders - 1}
+        )
+    if target.contact_id == request.user.contact.pk:
+        consequences.append(_("U verwijdert uzelf: daarna kunt u niet meer voor deze klant werken."))
+    return confirm.confirmation(
+        request,
+        title=_("%(name)s verwijderen?") % names,
+        consequences=consequences,
+        fields={},
+        state=state,
+        button=_("Verwijderen"),
+        cancel_url=_contact_row(target),
+    )
 
 
 def _render_contacts(request, membership, invite_form, status=200) -> HttpResponse:

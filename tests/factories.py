@@ -1,5 +1,6 @@
 """factory_boy factories for every model; tests build their data with these."""
 
+import datetime
 import itertools
 import string
 import uuid
@@ -17,6 +18,7 @@ from environments.models import (
     UserIdentity,
 )
 from licensing.models import Edition, License, LicenseLine
+from licensing.monitoring.models import OutboxEmail, RefreshRun, RunKind
 from portal.models import Contact, Customer, Membership, Role
 
 PASSWORD = "correct-horse-battery"
@@ -137,3 +139,23 @@ class ClientFactory(factory.django.DjangoModelFactory):
     display_code = factory.Sequence(lambda n: f"C{n:04d}")
     code = factory.LazyAttribute(lambda o: o.display_code.lower())
     name = factory.Faker("company", locale="nl_NL")
+
+
+class RefreshRunFactory(factory.django.DjangoModelFactory):
+    """A scheduled run of the nightly job (each on its own day, the once-a-day lock), not yet finished."""
+
+    class Meta:
+        model = RefreshRun
+
+    kind = RunKind.SCHEDULED
+    run_date = factory.Sequence(lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(days=n))
+
+
+class OutboxEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboxEmail
+
+    to = factory.Sequence(lambda n: f"beheerder{n}@example.nl")
+    subject = "Nieuwe afwijkingen"
+    body = "Er zijn nieuwe afwijkingen."
+    dedupe_key = factory.Sequence(lambda n: f"test-{n}")

@@ -160,6 +160,29 @@ class Advice:
         ]
 
 
+def _seat_flags() -> dict[str, Max]:
+    """Per line a user can occupy: 1 when the user counts there now (the countable-user rule)."""
+    return {
+        _seat(item, scope): _flag(
+            COUNTABLE_USER & Q(**{USER_ITEM_FLAGS[item]: True}, environment__type=scope)
+        )
+        for item, scope in SEATS
+    }
+
+
+def user_seats(customer: Customer, identity_id: int) -> list[Freed]:
+    """The seats one user occupies in the customer's active environments: what blocking it everywhere
+    frees. One query."""
+    flags = EnvironmentUser.objects.filter(
+        environment__customer=customer, environment__is_active=True, identity_id=identity_id
+    ).aggregate(**_seat_flags())
+    return [
+        Freed(item=item, scope=scope, label=_line_label(item, scope), seats=1)
+        for item, scope in SEATS
+        if flags[_seat(item, scope)]
+    ]
+
+
 def _reason_condition(reason: str, cutoff: datetime) -> Q:
     return {
         Reason.OUT_OF_SERVICE: Q(gone=1),
@@ -190,12 +213,7 @@ def cleanup_advice(
     temp_guids = employees.filter(kind__iexact=TEMP_KIND).values("guid")
     is_temp = Q(kind=UserKind.TEMP) | Q(employee_guid__in=temp_guids)
     out_of_service = Q(employee_guid__in=out_of_service_guids)
-    seats = {
-        _seat(item, scope): _flag(
-            COUNTABLE_USER & Q(**{USER_ITEM_FLAGS[item]: True}, environment__type=scope)
-        )
-        for item, scope in SEATS
-    }
+    seats = _seat_flags()
     rows = (
         EnvironmentUser.objects.filter(environment__customer=customer, environment__is_active=True)
         .values("identity_id")

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from environments.selectors import (
@@ -16,12 +18,15 @@ from environments.selectors import (
     customer_user_environment,
     customer_users,
 )
+from environments.usage import count_usage
 from environments.vocabulary import EnvironmentType, UserKind
+from licensing.selectors import license_lines
+from portal.confirm import confirmation, is_confirmed
 from portal.pages import for_current_customer, page_of
 from portal.redirects import next_url
 from portal.selectors import contact_for
 
-from .cleanup import Reason, cleanup_advice
+from .cleanup import Reason, cleanup_advice, user_seats
 from .selectors import changed_message, user_block_history
 from .services import SNAPSHOT_STAYS_TRUTH, NothingChanged, WouldExceedLicense, user_set_blocked
 
@@ -128,6 +133,8 @@ def _set_blocked(request, membership, identity_id, *, blocked: bool):
     environment_id = request.POST.get("environment") or None
     if environment_id is not None:
         environment_id = customer_user_environment(membership.customer, detail.identity_id, environment_id).id
+    elif blocked and (asking := _block_everywhere_confirmation(request, membership.customer, detail)):
+        return asking
     try:
         change = user_set_blocked(
             customer=membership.customer,
@@ -145,6 +152,51 @@ def _set_blocked(request, membership, identity_id, *, blocked: bool):
         messages.success(request, changed_message(change))
     return HttpResponseRedirect(
         next_url(request, default=reverse("licensing:maintenance_user", args=[detail.identity_id]))
+    )
+
+
+def _block_everywhere_confirmation(request, customer, detail):
+    """Blocking in every environment is confirmed first: where, and what it frees on which line (counted
+    now). None once confirmed for the user's blocks as they are now."""
+    state = ",".join(f"{user.environment_id}:{int(user.blocked)}" for user in detail.users)
+    open_rows = [user for user in detail.users if not user.blocked]
+    if not open_rows or is_confirmed(request, state):
+        return None  # blocked everywhere already: the service says that nothing changed
+    consequences = [
+        ngettext(
+            "%(code)s wordt geblokkeerd in %(count)s omgeving (de gebruiker staat in %(total)s).",
+            "%(code)s wordt geblokkeerd in %(count)s omgevingen (de gebruiker staat in %(total)s).",
+            len(open_rows),
+        )
+        % {"code": detail.code, "count": len(open_rows), "total": len(detail.users)}
+    ]
+    usage = count_usage([customer.id]).get(customer.id, {})
+    lines = {(line.item, line.scope): line for line in license_lines(customer)}
+    for freed in user_seats(customer, detail.identity_id):
+        in_use = usage.get((freed.item, freed.scope), 0)
+        line = lines.get((freed.item, freed.scope))
+        consequences.append(
+            _("%(line)s: in gebruik van %(in_use)s naar %(after)s (maximum %(maximum)s).")
+            % {
+                "line": freed.label,
+                "in_use": in_use,
+                "after": in_use - freed.seats,
+                "maximum": line.maximum if line else 0,
+            }
+        )
+    if len(consequences) == 1:
+        consequences.append(_("Dat maakt geen licentieplaats vrij: de gebruiker telt nergens mee."))
+    consequences.append(str(SNAPSHOT_STAYS_TRUTH))
+    return confirmation(
+        request,
+        title=_("%(code)s in alle omgevingen blokkeren?") % {"code": detail.code},
+        consequences=consequences,
+        fields={"environment": "", "next": request.POST.get("next", "")},
+        state=state,
+        button=_("Blokkeren in alle omgevingen"),
+        cancel_url=next_url(
+            request, default=reverse("licensing:maintenance_user", args=[detail.identity_id])
+        ),
     )
 
 

@@ -33,6 +33,8 @@ class UsageChart:
     forecast: Forecast
     y_ticks: list[Tick]
     x_ticks: list[Tick]
+    # (date, in use, maximum) per day: the chart's numbers as a table, for who cannot see the lines.
+    history: tuple[tuple[date, int, int], ...] = ()
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -107,4 +109,5 @@ def usage_chart(
         forecast=outlook,
         y_ticks=y_ticks,
         x_ticks=x_ticks,
+        history=tuple(history),
     )

@@ -254,6 +254,10 @@ class LicenseWarning(models.Model):
         return self.resolved_at is None
 
 
+# After this many failed attempts the sender gives an e-mail up (it stays in the outbox, unsent).
+OUTBOX_MAX_ATTEMPTS = 5
+
+
 class OutboxEmail(models.Model):
     """An e-mail written in the same transaction as what it reports, sent after commit by a task.
 

@@ -14,9 +14,7 @@ from django.utils.translation import gettext as _g
 
 from portal.models import Customer, Membership, Role
 
-from .models import DeviationCause, LicenseWarning, OutboxEmail, WarningKind
-
-OUTBOX_MAX_ATTEMPTS = 5
+from .models import OUTBOX_MAX_ATTEMPTS, DeviationCause, LicenseWarning, OutboxEmail, WarningKind
 
 
 def send_outbox_after_commit() -> None:

@@ -1,9 +1,11 @@
-"""Warnings and signals in the portal: the access functions and the reads behind the pages."""
+"""Warnings and signals in the portal: the access functions and the reads behind the pages; and the two
+reads of the job's state behind the readiness endpoint (portal.health)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import F, Func, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -12,7 +14,7 @@ from licensing.selectors import license_lines, lines_in_order
 from portal.models import Customer, Membership
 from portal.selectors import as_id
 
-from .models import LicenseWarning, Signal, WarningKind
+from .models import OUTBOX_MAX_ATTEMPTS, LicenseWarning, OutboxEmail, RefreshRun, RunKind, Signal, WarningKind
 
 
 def warnings_of(customer: Customer, *, kind: str | None = None) -> QuerySet[LicenseWarning]:
@@ -128,3 +130,17 @@ def line_warnings(line: LicenseLine, *, limit: int = 20) -> list[LicenseWarning]
     return list(
         LicenseWarning.objects.filter(line=line).select_related("signal").order_by("-opened_at")[:limit]
     )
+
+
+def last_scheduled_run_finished_at() -> datetime | None:
+    """When the newest run that beat started (not a manual refresh_licenses) finished; None before any."""
+    runs = RefreshRun.objects.filter(kind=RunKind.SCHEDULED, finished_at__isnull=False)
+    return runs.aggregate(last=Max("finished_at"))["last"]
+
+
+def outbox_waiting_since(moment: datetime) -> int:
+    """How many e-mails written before `moment` are still unsent and still being tried (those given up
+    after OUTBOX_MAX_ATTEMPTS stay in the back office's outbox, a matter for a person, not a retry)."""
+    return OutboxEmail.objects.filter(
+        sent_at__isnull=True, attempts__lt=OUTBOX_MAX_ATTEMPTS, created_at__lt=moment
+    ).count()

@@ -2,10 +2,11 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from licensing.forms import LineQuantityForm
+from licensing.forms import LineQuantityForm, typed_quantity
 from licensing.licentiedata import license_overview
 from licensing.maintenance.cleanup import what_if
 from licensing.recount import recount_customer
@@ -18,6 +19,8 @@ from licensing.services import (
 )
 from portal.pages import for_current_customer, page_of
 from portal.selectors import contact_for
+
+from .line_confirm import allowed_range, raise_confirmation
 
 MUTATIONS_PER_PAGE = 25
 
@@ -48,15 +51,20 @@ def recount(request, membership):
 def line_change(request, membership, line_id):
     contact = contact_for(request)
     line = license_line_for(contact, membership.customer, line_id, change=True)
-    form = LineQuantityForm(request.POST if request.method == "POST" else None)
-    cleanup = None
+    if request.method == "POST":
+        form = LineQuantityForm(request.POST)
+    else:
+        # Back from blocking users in the what-if list: the number typed before is still there.
+        form = LineQuantityForm(initial={"quantity": typed_quantity(request.GET.get("quantity"))})
+    cleanup, return_to = None, ""
     if request.method == "POST" and form.is_valid():
+        quantity = form.cleaned_data["quantity"]
+        acknowledge = form.cleaned_data["acknowledge_deviation"]
+        if asking := raise_confirmation(request, line=line, quantity=quantity, acknowledge=acknowledge):
+            return asking
         try:
             mutation = line_change_quantity(
-                line=line,
-                by=contact,
-                quantity=form.cleaned_data["quantity"],
-                acknowledge_deviation=form.cleaned_data["acknowledge_deviation"],
+                line=line, by=contact, quantity=quantity, acknowledge_deviation=acknowledge
             )
         except BelowInUse as refusal:
             form.add_error("quantity", refusal.message)
@@ -65,15 +73,27 @@ def line_change(request, membership, line_id):
             cleanup = what_if(
                 line=line, requested=refusal.details["requested"], in_use=refusal.details["in_use"]
             )
+            # Blocking one of them comes back to this form with the number typed.
+            return_to = f"{request.path}?quantity={quantity}"
         except DeviationNotAcknowledged as refusal:
             form.add_error("acknowledge_deviation", refusal.message)
         except LicenseError as refusal:
             form.add_error("quantity", refusal.message)
         else:
             messages.success(request, _changed_message(line, mutation))
-            return redirect("licensing:overview")
+            return redirect(f"{reverse('licensing:overview')}#line-{line.id}")
         line.refresh_from_db()
-    return render(request, "licensing/line_change.html", {"line": line, "form": form, "what_if": cleanup})
+    return render(
+        request,
+        "licensing/line_change.html",
+        {
+            "line": line,
+            "form": form,
+            "what_if": cleanup,
+            "allowed": allowed_range(line),
+            "return_to": return_to,
+        },
+    )
 
 
 def _changed_message(line, mutation) -> str:

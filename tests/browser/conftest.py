@@ -1,6 +1,10 @@
 """Playwright on Debian's chromium against pytest-django's live server, seeded with the demo data.
 
-`SCREENSHOTS=1 pytest tests/browser` also writes the README's screenshots (full page, 1280x800) to docs/.
+`SCREENSHOTS=1 pytest tests/browser` also writes the README's screenshots to docs/: full pages at 1280x800,
+and each also at 390x844 as <name>-phone.png.
+
+Every browser test fails on a Content-Security-Policy violation reported in the console of any page it
+opened (every context comes from the `browser` fixture, which listens to each one's console).
 """
 
 import os
@@ -30,6 +34,42 @@ BEHEERDER = ("beheerder@example.nl", PASSWORD_BEHEERDER)
 MEDEWERKER = ("medewerker@example.nl", PASSWORD_MEDEWERKER)
 
 
+# How chromium words a violation in the console ("Refused to apply inline style because it violates the
+# following Content Security Policy directive: ...").
+CSP_VIOLATION = "Content Security Policy"
+
+
+class CspWatchingBrowser:
+    """The Playwright browser, but every new context reports CSP violations in its console here."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("console", self._record)
+        return context
+
+    def _record(self, message) -> None:
+        if CSP_VIOLATION in message.text:
+            self.violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation(request):
+    """After each browser test (its pages closed): no page it opened reported a CSP violation."""
+    yield
+    if "browser" not in request.fixturenames:
+        return
+    watching = request.getfixturevalue("browser")
+    violations, watching.violations = watching.violations, []
+    assert violations == [], "CSP violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture(scope="package")
 def browser():
     if not CHROMIUM.exists():
@@ -43,7 +83,7 @@ def browser():
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield browser
+            yield CspWatchingBrowser(browser)
             browser.close()
     finally:
         if previous is None:
@@ -66,14 +106,24 @@ def demo_data(transactional_db):
     demo.seed(log=lambda message: None)
 
 
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+
 @pytest.fixture
 def screenshot():
-    """Saves a full-page screenshot as docs/<name>.png, only when SCREENSHOTS is set."""
+    """Saves a full-page screenshot as docs/<name>.png, only when SCREENSHOTS is set; a page shown wider
+    than a phone is also saved as docs/<name>-phone.png at 390x844, the same page in the phone layout."""
 
     def save(page, name: str) -> None:
-        if os.environ.get("SCREENSHOTS"):
-            DOCS.mkdir(exist_ok=True)
-            page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
+        if not os.environ.get("SCREENSHOTS"):
+            return
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
+        viewport = page.viewport_size
+        if viewport["width"] > PHONE_VIEWPORT["width"]:
+            page.set_viewport_size(PHONE_VIEWPORT)
+            page.screenshot(path=str(DOCS / f"{name}-phone.png"), full_page=True)
+            page.set_viewport_size(viewport)
 
     return save
 

@@ -27,6 +27,12 @@ def _submit_quantity(page, quantity: int) -> None:
     follow(page, page.locator("form:has(input[name=quantity]) button[type=submit]"))
 
 
+def _confirm(page, consequence: str) -> None:
+    """The confirmation step of a raise: it states the change in numbers; confirm it."""
+    assert page.locator(".confirm__consequences li").first.inner_text() == consequence
+    follow(page, page.locator(".confirm__form button[name=confirm]"))
+
+
 def test_a_beheerder_is_refused_below_in_use_raises_the_line_and_is_refused_in_english(
     page, live_server, demo_data, log_in, screenshot
 ):
@@ -59,8 +65,10 @@ def test_a_beheerder_is_refused_below_in_use_raises_the_line_and_is_refused_in_e
     assert not LicenseMutation.objects.exists()
 
     _submit_quantity(page, 20)
+    screenshot(page, "mutation-confirm")
+    _confirm(page, "Maximum Profit-gebruikers (Productie) van 16 naar 20; in gebruik 13.")
 
-    assert page.url == f"{live_server.url}/licentiedata/"
+    assert page.url == f"{live_server.url}/licentiedata/#line-{line.id}"
     assert (
         "maximum en portaalaantal zijn nu 20; in gebruik 13, beschikbaar 7"
         in page.locator(".messages").inner_text()
@@ -114,6 +122,7 @@ def test_a_beheerder_confirms_the_deviation_before_changing_a_deviating_line(
 
     page.check("input[name=acknowledge_deviation]")
     _submit_quantity(page, 12)
+    _confirm(page, "Maximum InSite-gebruikers (Test) van 10 naar 12; in gebruik 4.")
 
     assert _numbers(page, line) == ["12", "12", "4", "8"]
     line.refresh_from_db()

@@ -15,6 +15,7 @@ from licensing.maintenance.models import UserBlockChange
 from licensing.maintenance.services import ALREADY_BLOCKED, NothingChanged, user_set_blocked
 from licensing.models import LicenseLine
 from licensing.recount import recount_customer
+from tests.confirming import post_confirmed
 from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory, identity
 
 
@@ -72,7 +73,7 @@ def test_a_beheerder_blocks_a_user_everywhere_and_the_license_is_recounted(
 ):
     assert in_use(customer_a)[("profit_users", "O")] == 2
     client.force_login(beheerder.user)
-    response = client.post(block_url(kok), {"environment": ""}, follow=True)
+    response = post_confirmed(client, block_url(kok), {"environment": ""}, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("licensing:maintenance_user", args=[kok.id])
     assert blocked_in(kok) == {environments[key].code: True for key in ("O1", "O2", "T1")}
@@ -170,7 +171,7 @@ def test_blocking_an_already_blocked_user_changes_and_records_nothing(client, be
 def test_it_returns_to_a_page_of_the_portal_only(client, beheerder, kok):
     client.force_login(beheerder.user)
     cleanup = reverse("licensing:maintenance_cleanup") + "?reden=intern"
-    assert client.post(block_url(kok), {"next": cleanup}).url == cleanup
+    assert post_confirmed(client, block_url(kok), {"next": cleanup}).url == cleanup
     assert client.post(unblock_url(kok), {"next": "https://evil.example/"}).url == reverse(
         "licensing:maintenance_user", args=[kok.id]
     )
@@ -198,7 +199,7 @@ def test_the_log_is_visible_to_every_contact_of_the_customer_only(
     client, beheerder, medewerker, other_beheerder, kok
 ):
     client.force_login(beheerder.user)
-    client.post(block_url(kok))
+    post_confirmed(client, block_url(kok), {})
     log_url = reverse("licensing:maintenance_log")
     client.force_login(medewerker.user)
     response = client.get(log_url)

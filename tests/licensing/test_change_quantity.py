@@ -12,6 +12,7 @@ from licensing.services import (
     LicenseError,
     line_change_quantity,
 )
+from tests.confirming import post_confirmed
 from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
 OVERVIEW = reverse("licensing:overview")
@@ -84,8 +85,8 @@ def test_it_refuses_other_methods(client, beheerder, line):
 
 def test_it_raises_the_count_and_shows_the_new_numbers(client, beheerder, line):
     client.force_login(beheerder.user)
-    response = client.post(url(line), {"quantity": "30"}, follow=True)
-    assert response.redirect_chain == [(OVERVIEW, 302)]
+    response = post_confirmed(client, url(line), {"quantity": "30"}, follow=True)
+    assert response.redirect_chain == [(f"{OVERVIEW}#line-{line.id}", 302)]
     html = response.content.decode()
     assert "maximum en portaalaantal zijn nu 30; in gebruik 12, beschikbaar 18." in html
     line.refresh_from_db()
@@ -161,7 +162,7 @@ def test_it_caps_small_business_environments_at_ten(client, other_beheerder, cus
     assert response.status_code == 200
     assert str(SMALL_BUSINESS_CAP % {"cap": 10}) in response.content.decode()
     assert_unchanged(line, maximum=5, portal=5)
-    assert client.post(url(line), {"quantity": "10"}).status_code == 302
+    assert post_confirmed(client, url(line), {"quantity": "10"}).status_code == 302
     line.refresh_from_db()
     assert line.maximum == 10
 
@@ -191,7 +192,7 @@ class TestADeviatingLine:
 
     def test_it_goes_through_once_confirmed(self, client, beheerder, deviating):
         client.force_login(beheerder.user)
-        response = client.post(url(deviating), {"quantity": "30", "acknowledge_deviation": "on"})
+        response = post_confirmed(client, url(deviating), {"quantity": "30", "acknowledge_deviation": "on"})
         assert response.status_code == 302
         deviating.refresh_from_db()
         assert (deviating.maximum, deviating.portal) == (30, 30)

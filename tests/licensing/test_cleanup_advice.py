@@ -15,6 +15,7 @@ from licensing.maintenance.cleanup import (
     what_if,
 )
 from licensing.recount import recount_customer
+from tests.confirming import post_confirmed
 from tests.factories import EmployeeFactory, EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
 URL = reverse("licensing:maintenance_cleanup")
@@ -191,7 +192,7 @@ def test_what_it_frees_matches_the_recount_after_blocking(client, beheerder, cus
     before = {(line.item, line.scope): line.in_use for line in customer_a.license.lines.all()}
     candidate = advice_of(customer_a)["12345.verbeek"]
     client.force_login(beheerder.user)
-    client.post(reverse("licensing:user_block", args=[candidate.identity_id]))
+    post_confirmed(client, reverse("licensing:user_block", args=[candidate.identity_id]), {})
     after = {(line.item, line.scope): line.in_use for line in customer_a.license.lines.all()}
     freed = {(f.item, f.scope): f.seats for f in candidate.frees}
     assert freed == {("profit_users", "O"): 1, ("insite_users", "O"): 1, ("profit_users", "T"): 1}
@@ -269,7 +270,7 @@ def test_a_refused_mutation_shows_the_candidates_that_would_free_enough(
     assert (line.maximum, line.portal) == (10, 10)
     # Block the suggested user from there, and the same change goes through.
     identity_id = response.context["what_if"].candidates[0].identity_id
-    back = client.post(reverse("licensing:user_block", args=[identity_id]), {"next": change_url})
+    back = post_confirmed(client, reverse("licensing:user_block", args=[identity_id]), {"next": change_url})
     assert back.url == change_url
     assert client.post(change_url, {"quantity": "4"}).status_code == 302
     line.refresh_from_db()

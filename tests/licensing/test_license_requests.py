@@ -340,11 +340,11 @@ class TestTheBackOffice:
         self, client, staff, line_request, line, django_capture_on_commit_callbacks
     ):
         client.force_login(staff)
+        data = {"action": "approve_requests", ACTION_CHECKBOX_NAME: [line_request.pk]}
+        asked = client.post(ADMIN_LIST, data)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
-                ADMIN_LIST,
-                {"action": "approve_requests", ACTION_CHECKBOX_NAME: [line_request.pk]},
-                follow=True,
+                ADMIN_LIST, {**data, "apply": "1", "state": asked.context["state"]}, follow=True
             )
         assert response.status_code == 200
         assert "1 aanvraag goedgekeurd." in response.content.decode()

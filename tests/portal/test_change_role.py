@@ -4,6 +4,7 @@ from django.test import Client
 from portal.models import Membership, Role
 from portal.services import LAST_BEHEERDER
 from portal.views import INVALID_ROLE
+from tests.confirming import post_confirmed
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +29,10 @@ def test_it_sends_anonymous_visitors_to_login(client, medewerker):
 def test_a_beheerder_appoints_another_beheerder(client, beheerder, medewerker):
     client.force_login(beheerder.user)
 
-    response = client.post(_url(medewerker.memberships.get()), {"role": "beheerder"}, follow=True)
+    membership = medewerker.memberships.get()
+    response = post_confirmed(client, _url(membership), {"role": "beheerder"}, follow=True)
 
-    assert response.redirect_chain == [("/contactpersonen/", 302)]
+    assert response.redirect_chain == [(f"/contactpersonen/#contact-{membership.pk}", 302)]
     assert _role(medewerker) == Role.BEHEERDER
     assert "heeft nu de rol Beheerder" in response.content.decode()
 

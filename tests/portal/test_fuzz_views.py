@@ -177,15 +177,18 @@ ACCESS = {
 
 
 def portal_urls() -> dict[str, set[str]]:
-    """Every URL of the project but the back office, Django's i18n views and the HTTP API with its AFAS
-    GetConnector (not pages; tests/api covers them): {name: path parameters}.
+    """Every URL of the project but the back office, Django's i18n views, the HTTP API with its AFAS
+    GetConnector (not pages; tests/api covers them) and the health endpoints (a 500 is their answer when
+    not ready; tests/serving covers them): {name: path parameters}.
     An unnamed URL is listed by its route, so that it fails the coverage test too."""
     found: dict[str, set[str]] = {}
 
     def walk(patterns, prefix: str, namespace: str) -> None:
         for pattern in patterns:
             route = prefix + str(pattern.pattern)
-            if route.startswith(("admin/", "i18n/", "api/", "ProfitRestServices/", "^ProfitRestServices/")):
+            if route.startswith(
+                ("admin/", "i18n/", "api/", "ProfitRestServices/", "^ProfitRestServices/", "health/")
+            ):
                 continue
             if isinstance(pattern, URLResolver):
                 inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace

@@ -14,6 +14,7 @@ from portal.forms import NO_CUSTOMER
 from portal.models import Contact, Membership, Role
 from portal.services import DEACTIVATED_ACCOUNT, VENDOR_ACCOUNT, ContactError
 from portal.views import INVITED_EXISTING, INVITED_NEW
+from tests.confirming import post_confirmed
 from tests.factories import PASSWORD, ContactFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +186,7 @@ def test_a_colleague_removed_earlier_can_be_invited_again(
     client, beheerder, medewerker, customer_a, django_capture_on_commit_callbacks
 ):
     client.force_login(beheerder.user)
-    client.post(f"/contactpersonen/{medewerker.memberships.get().pk}/verwijderen/")
+    post_confirmed(client, f"/contactpersonen/{medewerker.memberships.get().pk}/verwijderen/", {})
 
     # Removed: the account is untouched, but the login says there is nothing to log in to.
     colleague = Client()

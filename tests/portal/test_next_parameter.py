@@ -9,6 +9,7 @@ from environments.models import EnvironmentUser
 from licensing.maintenance.models import UserBlockChange
 from portal.models import Role
 from portal.selectors import SESSION_CUSTOMER_KEY
+from tests.confirming import post_confirmed
 from tests.factories import PASSWORD, EnvironmentFactory, EnvironmentUserFactory, MembershipFactory, identity
 
 # Values that are not a local path of this site: relative (reversed as a URL name before: 500),
@@ -166,7 +167,7 @@ def test_blocking_a_user_falls_back_to_the_user_page(client, beheerder, kok, val
     client.force_login(beheerder.user)
     block = reverse("licensing:user_block", args=[kok.id])
 
-    response = client.post(block, {"next": value})
+    response = post_confirmed(client, block, {"next": value})
 
     assert response.status_code == 302
     assert response.url == reverse("licensing:maintenance_user", args=[kok.id])
@@ -177,7 +178,7 @@ def test_blocking_a_user_falls_back_to_the_user_page(client, beheerder, kok, val
 def test_blocking_a_user_returns_to_a_local_path(client, beheerder, kok):
     client.force_login(beheerder.user)
 
-    response = client.post(reverse("licensing:user_block", args=[kok.id]), {"next": LOCAL})
+    response = post_confirmed(client, reverse("licensing:user_block", args=[kok.id]), {"next": LOCAL})
 
     assert response.url == LOCAL
     assert EnvironmentUser.objects.get(identity=kok).blocked

@@ -3,6 +3,7 @@ from django.test import Client
 
 from portal.models import Membership, Role
 from portal.services import LAST_BEHEERDER
+from tests.confirming import post_confirmed
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def test_it_sends_anonymous_visitors_to_login(client, medewerker):
 def test_a_beheerder_removes_a_contact(client, beheerder, medewerker):
     client.force_login(beheerder.user)
 
-    response = client.post(_url(medewerker.memberships.get()), follow=True)
+    response = post_confirmed(client, _url(medewerker.memberships.get()), {}, follow=True)
 
     assert response.redirect_chain == [("/contactpersonen/", 302)]
     assert not medewerker.memberships.exists()
@@ -37,7 +38,7 @@ def test_a_contact_of_another_customer_keeps_its_login(client, beheerder, medewe
     MembershipFactory(contact=medewerker, customer=customer_b)
     client.force_login(beheerder.user)
 
-    client.post(_url(medewerker.memberships.get(customer__number="12345")))
+    post_confirmed(client, _url(medewerker.memberships.get(customer__number="12345")), {})
 
     assert [m.customer for m in medewerker.memberships.all()] == [customer_b]
     medewerker.user.refresh_from_db()
@@ -57,7 +58,7 @@ def test_a_beheerder_may_leave_when_another_beheerder_remains(client, beheerder,
     medewerker.memberships.update(role=Role.BEHEERDER)
     client.force_login(beheerder.user)
 
-    response = client.post(_url(beheerder.memberships.get()))
+    response = post_confirmed(client, _url(beheerder.memberships.get()), {})
 
     assert response.status_code == 302
     assert response.url == "/"
@@ -109,7 +110,7 @@ def test_a_beheerder_leaving_one_of_two_customers_stays_logged_in(client, beheer
         "/organisatie/", {"customer": beheerder.memberships.get(customer__number="12345").customer_id}
     )
 
-    response = client.post(_url(beheerder.memberships.get(customer__number="12345")))
+    response = post_confirmed(client, _url(beheerder.memberships.get(customer__number="12345")), {})
 
     assert response.status_code == 302
     assert response.url == "/"

@@ -135,7 +135,7 @@ def log_in(live_server):
     def submit(page, credentials: tuple[str, str]) -> None:
         email, password = credentials
         page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", email)
+        page.fill("input[name=login]", email)
         page.fill("input[name=password]", password)
         follow(page, page.locator("main button[type=submit]"))
         assert page.url == f"{live_server.url}/"
@@ -152,6 +152,6 @@ def follow(page, target) -> None:
 def open_menu(page, name: str) -> None:
     """Follows the main menu's link with exactly this name (a count of open items may follow it)."""
     link = page.locator("nav.site-nav").get_by_role(
-        "link", name=re.compile(rf"^{re.escape(name)}( \d+ open)?$")
+        "link", name=re.compile(f"^{name}")
     )
     follow(page, link)

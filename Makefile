@@ -58,10 +58,11 @@ worker: $(BIN)/.installed  ## a Celery worker (needs REDIS_URL)
 beat: $(BIN)/.installed  ## Celery beat: schedules the nightly recount (needs REDIS_URL)
 	$(BIN)/celery -A portal beat -l info
 
-bench: $(BIN)/.installed-dev  ## recount, nightly job, Excel and HTTP API benchmarks at the default sizes on PostgreSQL
+bench: $(BIN)/.installed-dev  ## recount, nightly job, import, Excel and HTTP API benchmarks at the default sizes on PostgreSQL
 	$(TEST_ENV) $(BIN)/python manage.py check_services
 	$(TEST_ENV) $(BIN)/python manage.py migrate --noinput -v 0
 	$(TEST_ENV) $(BIN)/python manage.py bench_refresh
+	$(TEST_ENV) $(BIN)/python manage.py bench_import
 	$(TEST_ENV) $(BIN)/python manage.py bench_analysis
 	$(TEST_ENV) $(BIN)/python manage.py bench_api
 

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin import ServiceAdmin
+from portal.security import client_ip
 
 from . import services
 from .models import ApiKey, ApiScope, EnvironmentToken
@@ -64,7 +65,7 @@ class CredentialAdmin(ServiceAdmin):
     def revoke_selected(self, request, queryset):
         revoked = 0
         for credential in queryset.filter(revoked_at__isnull=True).order_by("pk"):
-            self.revoke(credential, by=request.user)
+            self.revoke(credential, by=request.user, ip=client_ip(request))
             revoked += 1
         self.message_user(request, REVOKED % {"count": revoked})
 
@@ -98,12 +99,13 @@ class ApiKeyAdmin(CredentialAdmin):
             scopes=form.cleaned_data["scopes"],
             expires=form.cleaned_data["expires"],
             by=request.user,
+            ip=client_ip(request),
         )
         _adopt(obj, saved)
         _shown_once(request, secret)
 
-    def revoke(self, credential, *, by):
-        services.revoke_api_key(api_key=credential, by=by)
+    def revoke(self, credential, *, by, ip):
+        services.revoke_api_key(api_key=credential, by=by, ip=ip)
 
 
 @admin.register(EnvironmentToken)
@@ -120,10 +122,10 @@ class EnvironmentTokenAdmin(CredentialAdmin):
 
     def save_model(self, request, obj, form, change):
         saved, secret = services.create_environment_token(
-            environment=form.cleaned_data["environment"], by=request.user
+            environment=form.cleaned_data["environment"], by=request.user, ip=client_ip(request)
         )
         _adopt(obj, saved)
         _shown_once(request, secret)
 
-    def revoke(self, credential, *, by):
-        services.revoke_environment_token(token=credential, by=by)
+    def revoke(self, credential, *, by, ip):
+        services.revoke_environment_token(token=credential, by=by, ip=ip)

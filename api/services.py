@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from environments.models import Environment
+from portal import security
 from portal.errors import DomainError
-from portal.models import Customer, Membership, Role
+from portal.models import Customer, Membership, Role, SecurityEventKind
 
 from . import keys
 from .models import ApiKey, ApiScope, Credential, EnvironmentToken, canonical_scopes
@@ -84,6 +85,7 @@ def create_api_key(
     scopes: list[str],
     expires: datetime.date | None,
     by: AbstractBaseUser | str,
+    ip: str | None = None,
 ) -> tuple[ApiKey, str]:
     """A new API key of `customer`: (the key, its secret). The secret is not stored and not shown again."""
     name = name.strip()
@@ -111,11 +113,23 @@ def create_api_key(
             created_by=made_by["user"],
             created_by_name=made_by["name"],
         )
+        security.record(
+            customers=[customer],
+            kind=SecurityEventKind.API_KEY_CREATED,
+            actor=by,
+            ip=ip,
+            subject=name,
+            details={"prefix": api_key.prefix, "scopes": chosen},
+        )
     return api_key, secret
 
 
 def create_environment_token(
-    *, environment: Environment, by: AbstractBaseUser | str, expires: datetime.date | None = None
+    *,
+    environment: Environment,
+    by: AbstractBaseUser | str,
+    expires: datetime.date | None = None,
+    ip: str | None = None,
 ) -> tuple[EnvironmentToken, str]:
     """A new token for pushing `environment`'s snapshot: (the token, its secret), the secret shown once."""
     expires_at = _expires_at(expires)
@@ -134,10 +148,26 @@ def create_environment_token(
             created_by=made_by["user"],
             created_by_name=made_by["name"],
         )
+        security.record(
+            customers=[environment.customer_id],
+            kind=SecurityEventKind.TOKEN_CREATED,
+            actor=by,
+            ip=ip,
+            subject=environment.code,
+            details={"prefix": token.prefix},
+        )
     return token, secret
 
 
-def _revoke(credential: Credential, *, customer_id: int, by: AbstractBaseUser | str) -> Credential:
+def _revoke(
+    credential: Credential,
+    *,
+    customer_id: int,
+    by: AbstractBaseUser | str,
+    ip: str | None,
+    kind: SecurityEventKind,
+    subject: str,
+) -> Credential:
     model = type(credential)
     made_by = _made_by(by)
     with transaction.atomic():
@@ -149,13 +179,37 @@ def _revoke(credential: Credential, *, customer_id: int, by: AbstractBaseUser | 
         locked.revoked_by = made_by["user"]
         locked.revoked_by_name = made_by["name"]
         locked.save(update_fields=["revoked_at", "revoked_by", "revoked_by_name"])
+        security.record(
+            customers=[customer_id],
+            kind=kind,
+            actor=by,
+            ip=ip,
+            subject=subject,
+            details={"prefix": locked.prefix},
+        )
     return locked
 
 
-def revoke_api_key(*, api_key: ApiKey, by: AbstractBaseUser | str) -> ApiKey:
+def revoke_api_key(*, api_key: ApiKey, by: AbstractBaseUser | str, ip: str | None = None) -> ApiKey:
     """Revoke a key: from now on it gets the same 401 as a key that never existed."""
-    return _revoke(api_key, customer_id=api_key.customer_id, by=by)
+    return _revoke(
+        api_key,
+        customer_id=api_key.customer_id,
+        by=by,
+        ip=ip,
+        kind=SecurityEventKind.API_KEY_REVOKED,
+        subject=api_key.name,
+    )
 
 
-def revoke_environment_token(*, token: EnvironmentToken, by: AbstractBaseUser | str) -> EnvironmentToken:
-    return _revoke(token, customer_id=token.environment.customer_id, by=by)
+def revoke_environment_token(
+    *, token: EnvironmentToken, by: AbstractBaseUser | str, ip: str | None = None
+) -> EnvironmentToken:
+    return _revoke(
+        token,
+        customer_id=token.environment.customer_id,
+        by=by,
+        ip=ip,
+        kind=SecurityEventKind.TOKEN_REVOKED,
+        subject=token.environment.code,
+    )

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portal.pages import for_current_customer
+from portal.pages import for_current_customer, recent_login_required
+from portal.security import client_ip
 
 from . import selectors, services
 from .forms import ApiKeyForm
@@ -25,12 +26,13 @@ def api_keys(request, membership):
 @never_cache
 @require_POST
 @for_current_customer(change=True)
+@recent_login_required
 def api_key_create(request, membership):
     form = ApiKeyForm(request.POST)
     if form.is_valid():
         try:
             api_key, secret = services.create_api_key(
-                customer=membership.customer, by=request.user, **form.cleaned_data
+                customer=membership.customer, by=request.user, ip=client_ip(request), **form.cleaned_data
             )
         except services.CredentialError as refusal:
             form.add_error(None, refusal.message)
@@ -52,10 +54,13 @@ def api_key_revoke(request, membership, key_id):
 @never_cache
 @require_POST
 @for_current_customer(change=True)
+@recent_login_required
 def environment_token_create(request, membership, environment_id):
     environment = selectors.environment_for(membership, environment_id)
     try:
-        token, secret = services.create_environment_token(environment=environment, by=request.user)
+        token, secret = services.create_environment_token(
+            environment=environment, by=request.user, ip=client_ip(request)
+        )
     except services.CredentialError as refusal:
         messages.error(request, refusal.message)
         return redirect("apikeys:list")
@@ -78,7 +83,7 @@ def environment_token_revoke(request, membership, token_id):
 
 def _revoke(request, service, **credential):
     try:
-        service(by=request.user, **credential)
+        service(by=request.user, ip=client_ip(request), **credential)
     except services.CredentialError as refusal:
         messages.error(request, refusal.message)
     else:

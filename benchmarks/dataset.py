@@ -20,11 +20,11 @@ from portal.models import Customer
 from .population import (
     BENCH_CODE_PREFIX,
     BENCH_EMAIL_DOMAIN,
-    BENCH_FIRST_NUMBER,
-    BENCH_MAX_CUSTOMERS,
+    BENCH_LOWEST_NUMBER,
     BENCH_NAME_PREFIX,
     CustomerShape,
     EnvironmentShape,
+    first_number_for,
 )
 from .tables import TABLES, sql
 
@@ -50,9 +50,8 @@ DELETE_LINES = (
 
 
 def bench_customers():
-    last = BENCH_FIRST_NUMBER + BENCH_MAX_CUSTOMERS - 1
     return Customer.objects.filter(
-        number__gte=str(BENCH_FIRST_NUMBER), number__lte=str(last), name__startswith=BENCH_NAME_PREFIX
+        number__gte=str(BENCH_LOWEST_NUMBER), number__lte="99999", name__startswith=BENCH_NAME_PREFIX
     )
 
 
@@ -91,7 +90,8 @@ def delete_bench_data(*, progress: Progress) -> None:
 
 
 def check_numbers_free(customers: int) -> None:
-    first, last = BENCH_FIRST_NUMBER, BENCH_FIRST_NUMBER + customers - 1
+    first = first_number_for(customers)
+    last = first + customers - 1
     taken = (
         Customer.objects.filter(number__gte=f"{first:05d}", number__lte=f"{last:05d}")
         .exclude(name__startswith=BENCH_NAME_PREFIX)

@@ -7,6 +7,7 @@ import time
 
 from django.db import connection
 
+from environments.inputs import mark_inputs_changed
 from licensing.recount import recount_customers
 
 from .dataset import Progress
@@ -60,10 +61,44 @@ def autovacuum_setting() -> str:
 
 
 def a_day(*, customer_ids: list[int], fraction: float, progress: Progress) -> None:
-    """A day of changes, then the database settled as a nightly run finds it."""
+    """A day of changes in every customer's environments (marked as their imports mark them), then the
+    database settled as a nightly run finds it."""
     changed = simulate_a_day(customer_ids=customer_ids, fraction=fraction)
+    mark_inputs_changed(customer_ids=customer_ids)
     settle(customer_ids=customer_ids)
     progress(f"a day of changes: {changed:,} user rows blocked, unblocked or changed access")
+
+
+# The customers by their number of user rows, smallest first.
+BY_SIZE = """
+    SELECT c.id, count(u.id) FROM {customer} c
+    LEFT JOIN {environment} e ON e.customer_id = c.id LEFT JOIN {user} u ON u.environment_id = e.id
+    WHERE c.id = ANY(%(ids)s) GROUP BY c.id ORDER BY count(u.id), c.id
+"""
+
+
+def a_quiet_day(*, customer_ids: list[int], share: float, fraction: float, progress: Progress) -> list[int]:
+    """A day in which only `share` of the customers report changed data (the others' snapshots have
+    the digest of the day before): the day's changes in their environments, marked as their imports
+    mark them, then settled. Returns the changed customers.
+
+    They are spread evenly over the customers in order of size, so that they hold about `share` of
+    the user rows too: in a population this skewed, a random 2 % of the customers may hold 1 % or 5 %."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql(BY_SIZE), {"ids": customer_ids})
+        by_size = cursor.fetchall()
+    count = max(1, round(len(by_size) * share))
+    chosen = [by_size[int((n + 0.5) * len(by_size) / count)] for n in range(count)]
+    changed = sorted(customer_id for customer_id, _rows in chosen)
+    rows = simulate_a_day(customer_ids=changed, fraction=fraction)
+    mark_inputs_changed(customer_ids=changed)
+    settle(customer_ids=customer_ids)
+    held = sum(n for _id, n in chosen) / max(1, sum(n for _id, n in by_size))
+    progress(
+        f"a quiet day: {len(changed):,} customers changed ({held:.1%} of the user rows), "
+        f"{rows:,} user rows changed"
+    )
+    return changed
 
 
 def timed_recount(*, customer_ids: list[int], batch_size: int) -> float:

@@ -1,15 +1,24 @@
 """The plan of the recount benchmark's synthetic population: which numbers, names and codes bench data
 has, and how big each customer is. Pure Python, no database.
 
-Bench data is recognisable: customers numbered from BENCH_FIRST_NUMBER (up to 99999) whose name starts
-with BENCH_NAME_PREFIX, and user identities whose code starts with BENCH_CODE_PREFIX.
+Bench data is recognisable: customers numbered from BENCH_FIRST_NUMBER (from 100000 - N for more than
+10,000, down to BENCH_LOWEST_NUMBER at `--scale 5`) whose name starts with BENCH_NAME_PREFIX, and user
+identities whose code starts with BENCH_CODE_PREFIX.
 """
 
 import random
 from dataclasses import dataclass
 
 BENCH_FIRST_NUMBER = 90000
-BENCH_MAX_CUSTOMERS = 100000 - BENCH_FIRST_NUMBER
+BENCH_LOWEST_NUMBER = 50000
+BENCH_MAX_CUSTOMERS = 100000 - BENCH_LOWEST_NUMBER
+
+
+def first_number_for(customers: int) -> int:
+    """The first bench customer number: 90000 up to 10,000 customers, below that for more."""
+    return min(BENCH_FIRST_NUMBER, 100000 - customers)
+
+
 BENCH_NAME_PREFIX = "Benchmark klant "
 BENCH_CODE_PREFIX = "bench:"
 BENCH_EMAIL_DOMAIN = "@bench.example.nl"

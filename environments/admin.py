@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from portal.admin import ReadOnlyAdmin
 
+from . import services
 from .models import Client, Declaration, Employee, Environment, EnvironmentUser
 
 
@@ -13,6 +14,18 @@ class EnvironmentAdmin(admin.ModelAdmin):
     search_fields = ["code", "customer__number", "customer__name"]
     autocomplete_fields = ["customer"]
     readonly_fields = ["data_taken_at", "data_imported_at", "created_at"]
+    exclude = ["data_digest"]
+
+    # Through the services: adding, decommissioning or moving an environment changes what counts.
+    def save_model(self, request, obj, form, change):
+        services.environment_save(environment=obj)
+
+    def delete_model(self, request, obj):
+        services.environment_delete(environment=obj)
+
+    def delete_queryset(self, request, queryset):
+        for environment in queryset:
+            services.environment_delete(environment=environment)
 
 
 class EnvironmentDataAdmin(ReadOnlyAdmin, admin.ModelAdmin):

@@ -7,6 +7,7 @@ plain indexed columns; the original spelling is kept for display.
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Left, Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -34,22 +35,30 @@ class Environment(models.Model):
     # taken_at of the newest imported snapshot: the basis of the stale-data warning.
     data_taken_at = models.DateTimeField(_("gegevens van"), null=True, blank=True)
     data_imported_at = models.DateTimeField(_("gegevens ingelezen"), null=True, blank=True)
+    # The content digest of the last imported snapshot (everything but taken_at); blank when the data
+    # no longer is that snapshot's (a block in the portal). A snapshot with the same digest writes only
+    # data_taken_at and data_imported_at.
+    data_digest = models.CharField(_("inhoudsdigest"), max_length=64, blank=True, db_default="")
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("omgeving")
         verbose_name_plural = _("omgevingen")
         ordering = ["code"]
-        indexes = [models.Index(fields=["customer", "type"], name="environment_customer_type")]
+        indexes = [
+            models.Index(fields=["customer", "type"], name="environment_customer_type"),
+            # The active environments whose data may be stale: what the nightly check reads for everyone.
+            models.Index(
+                fields=["data_taken_at", "customer"], name="environment_taken", condition=Q(is_active=True)
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(code__regex=ENVIRONMENT_CODE_RE), name="environment_code_format"
+                condition=Q(code__regex=ENVIRONMENT_CODE_RE), name="environment_code_format"
             ),
+            models.CheckConstraint(condition=Q(type=Left("code", 1)), name="environment_type_matches_code"),
             models.CheckConstraint(
-                condition=models.Q(type=Left("code", 1)), name="environment_type_matches_code"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(type__in=EnvironmentType.values), name="environment_type_valid"
+                condition=Q(type__in=EnvironmentType.values), name="environment_type_valid"
             ),
         ]
 
@@ -83,7 +92,7 @@ class UserIdentity(models.Model):
         verbose_name = _("gebruikerscode")
         verbose_name_plural = _("gebruikerscodes")
         constraints = [
-            models.CheckConstraint(condition=models.Q(code=Lower("code")), name="identity_code_normalised"),
+            models.CheckConstraint(condition=Q(code=Lower("code")), name="identity_code_normalised"),
         ]
 
     def __str__(self) -> str:
@@ -113,7 +122,7 @@ class EnvironmentUser(models.Model):
         verbose_name_plural = _("gebruikers")
         constraints = [
             models.UniqueConstraint(fields=["environment", "identity"], name="one_user_per_identity"),
-            models.CheckConstraint(condition=models.Q(kind__in=UserKind.values), name="user_kind_valid"),
+            models.CheckConstraint(condition=Q(kind__in=UserKind.values), name="user_kind_valid"),
         ]
         indexes = [
             # Only these rows can count, so the recount scans this partial index alone.
@@ -162,9 +171,7 @@ class Declaration(models.Model):
         verbose_name_plural = _("aangiften")
         constraints = [
             models.UniqueConstraint(fields=["environment", "number"], name="one_declaration_per_number"),
-            models.CheckConstraint(
-                condition=models.Q(number=Lower("number")), name="declaration_number_normalised"
-            ),
+            models.CheckConstraint(condition=Q(number=Lower("number")), name="declaration_number_normalised"),
         ]
 
     def __str__(self) -> str:
@@ -184,8 +191,31 @@ class Client(models.Model):
         verbose_name_plural = _("cliënten")
         constraints = [
             models.UniqueConstraint(fields=["environment", "code"], name="one_client_per_code"),
-            models.CheckConstraint(condition=models.Q(code=Lower("code")), name="client_code_normalised"),
+            models.CheckConstraint(condition=Q(code=Lower("code")), name="client_code_normalised"),
         ]
 
     def __str__(self) -> str:
         return self.display_code
+
+
+class CustomerInputs(models.Model):
+    """How often what a customer's count reads has changed, and how far the nightly job counted it.
+
+    `version` goes up with every change of the count's inputs (`environments.inputs` is the one
+    writer); the nightly job sets `counted_version` to the version it read before counting. They
+    differ (or there is no row) when the customer must be counted again.
+    """
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="count_inputs"
+    )
+    version = models.PositiveBigIntegerField(_("versie"), default=0)
+    counted_version = models.PositiveBigIntegerField(_("getelde versie"), default=0)
+    changed_at = models.DateTimeField(_("invoer gewijzigd"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("telinvoer")
+        verbose_name_plural = _("telinvoer")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.version}/{self.counted_version}"

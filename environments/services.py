@@ -2,14 +2,16 @@
 the API)."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import BinaryIO
 
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from .inputs import mark_inputs_changed
 from .models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
+from .snapshot_digest import content_digest, unchanged_snapshot
 from .snapshot_messages import SnapshotError, StaleSnapshot, printable
 from .snapshot_reading import read_snapshot
 from .snapshots import ParsedSnapshot, parse_snapshot
@@ -23,6 +25,7 @@ WRONG_CUSTOMER = "environment {code} does not fit its customer {number}"
 ENVIRONMENT_TWICE = "environment {code} is also imported from {other}"
 STALE = "snapshot taken at {taken_at} is older than the data it would replace (taken at {current})"
 NOT_STORED = "could not be stored: {detail}"
+CHANGED_MEANWHILE = "the data of environment {code} changed while this snapshot was read; send it again"
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,11 @@ def load_snapshot(
     first when `gzipped`; raises SnapshotError (SnapshotTooLarge above the limit) naming every problem.
     """
     raw = read_snapshot(stream, source_name=source_name, gzipped=gzipped, max_bytes=max_bytes)
-    return parse_snapshot(raw, source_name=source_name, max_bytes=max_bytes)
+    digest = content_digest(raw)
+    unchanged = unchanged_snapshot(raw, source_name=source_name, digest=digest)
+    if unchanged is not None:  # the environment's last import: only taken_at is read
+        return unchanged
+    return replace(parse_snapshot(raw, source_name=source_name, max_bytes=max_bytes), digest=digest)
 
 
 def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = None) -> list[ImportResult]:
@@ -54,36 +61,39 @@ def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = 
     All snapshots go in one transaction: when any of them is refused (unknown environment, code
     not of its customer, stale, the same environment twice), nothing is changed and SnapshotError
     names every problem. Everything that needs no database (types, text, the date window, a
-    taken_at in the future) was refused by `parse_snapshot`.
+    taken_at in the future) was refused by `parse_snapshot`. A snapshot `unchanged` since its
+    environment's last import (`load_snapshot` saw the digest) writes only its taken_at.
     """
     now = now or timezone.now()
     try:
         with transaction.atomic():
             environments = _lock_environments(snapshots=snapshots)
-            identity_ids = _identity_ids({user.code.lower() for s in snapshots for user in s.users})
-            _replace_data(snapshots=snapshots, environments=environments, identity_ids=identity_ids)
+            changed = [snapshot for snapshot in snapshots if not snapshot.unchanged]
+            if changed:
+                identity_ids = _identity_ids({user.code.lower() for s in changed for user in s.users})
+                _replace_data(snapshots=changed, environments=environments, identity_ids=identity_ids)
             for snapshot in snapshots:
                 environment = environments[snapshot.environment]
                 environment.data_taken_at = snapshot.taken_at
                 environment.data_imported_at = now
-                environment.save(update_fields=["data_taken_at", "data_imported_at"])
+                environment.data_digest = snapshot.digest
+                environment.save(update_fields=["data_taken_at", "data_imported_at", "data_digest"])
+            mark_inputs_changed(customer_ids=[environments[s.environment].customer_id for s in changed])
     except (IntegrityError, DataError) as exc:
         # Parsing should have refused anything the database would; this keeps a miss a clear refusal.
         names = ", ".join(snapshot.source_name for snapshot in snapshots)
         message = NOT_STORED.format(detail=printable(str(exc), DETAIL_LENGTH))
         raise SnapshotError(f"{names}: {message}", fields=[("", message)]) from exc
-    return [
-        ImportResult(
-            source_name=snapshot.source_name,
-            environment=snapshot.environment,
-            taken_at=snapshot.taken_at,
-            users=len(snapshot.users),
-            employees=len(snapshot.employees),
-            declarations=len(snapshot.declarations),
-            clients=len(snapshot.clients),
-        )
-        for snapshot in snapshots
-    ]
+    return [_result(snapshot, environments[snapshot.environment]) for snapshot in snapshots]
+
+
+def _result(snapshot: ParsedSnapshot, environment: Environment) -> ImportResult:
+    if snapshot.unchanged:  # what the last import stored, and still there
+        sizes = [model.objects.filter(environment=environment).count() for model in DATA_MODELS]
+    else:
+        sizes = [len(snapshot.users), len(snapshot.employees), len(snapshot.declarations)]
+        sizes.append(len(snapshot.clients))
+    return ImportResult(snapshot.source_name, snapshot.environment, snapshot.taken_at, *sizes)
 
 
 def _lock_environments(*, snapshots: list[ParsedSnapshot]) -> dict[str, Environment]:
@@ -124,6 +134,9 @@ def _lock_environments(*, snapshots: list[ParsedSnapshot]) -> dict[str, Environm
             current = environment.data_taken_at.astimezone(taken_at.tzinfo).isoformat()
             refuse(source, "taken_at", STALE.format(taken_at=taken_at.isoformat(), current=current))
             stale += 1
+        elif snapshot.unchanged and snapshot.digest != environment.data_digest:
+            refuse(source, "environment", CHANGED_MEANWHILE.format(code=code))
+            stale += 1
     if errors:
         refusal = StaleSnapshot if stale == len(errors) else SnapshotError
         raise refusal.from_errors(errors, fields=fields)
@@ -155,6 +168,7 @@ def _identity_ids(codes: set[str]) -> dict[str, int]:
     return ids
 
 
+DATA_MODELS = (EnvironmentUser, Employee, Declaration, Client)
 USER_FIELDS = (
     "environment_id",
     "identity_id",
@@ -178,7 +192,7 @@ def _replace_data(
     *, snapshots: list[ParsedSnapshot], environments: dict[str, Environment], identity_ids: dict[str, int]
 ) -> None:
     environment_ids = [environments[snapshot.environment].id for snapshot in snapshots]
-    for model in (EnvironmentUser, Employee, Declaration, Client):
+    for model in DATA_MODELS:
         model.objects.filter(environment_id__in=environment_ids).delete()
     pairs = [(environments[snapshot.environment].id, snapshot) for snapshot in snapshots]
     _insert_rows(
@@ -253,6 +267,22 @@ def _insert_rows(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> None:
             copy.write_row(row)
 
 
+def environment_save(*, environment: Environment) -> Environment:
+    """Add or change an environment (the back office). What it counts for may change (added,
+    decommissioned, another type, moved to another customer): both customers are counted again."""
+    with transaction.atomic():
+        before = Environment.objects.filter(pk=environment.pk).values_list("customer_id", flat=True).first()
+        environment.save()
+        mark_inputs_changed(customer_ids=[environment.customer_id, before])
+    return environment
+
+
+def environment_delete(*, environment: Environment) -> None:
+    with transaction.atomic():
+        environment.delete()
+        mark_inputs_changed(customer_ids=[environment.customer_id])
+
+
 def environment_users_set_blocked(
     *, customer_id: int, identity_id: int, blocked: bool, environment_id: int | None = None
 ) -> list[str]:
@@ -274,4 +304,8 @@ def environment_users_set_blocked(
             users = users.filter(environment_id=environment_id)
         changed = dict(users.order_by("environment__code").values_list("id", "environment__code"))
         EnvironmentUser.objects.filter(id__in=changed).update(blocked=blocked)
+        if changed:
+            # The data is no longer what the last snapshot said: its next import is imported in full.
+            Environment.objects.filter(code__in=changed.values()).update(data_digest="")
+            mark_inputs_changed(customer_ids=[customer_id])
     return list(changed.values())

@@ -115,6 +115,8 @@ class ParsedSnapshot:
     employees: tuple[SnapshotEmployee, ...]
     declarations: tuple[SnapshotDeclaration, ...]
     clients: tuple[SnapshotClient, ...]
+    digest: str = ""  # of the bytes it was read from (snapshot_digest); "" for a decoded object
+    unchanged: bool = False  # its environment's last import had this digest: the content is left out
 
 
 _INVALID = object()

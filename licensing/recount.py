@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from environments.inputs import mark_inputs_changed
 from environments.usage import count_usage, usage_sql
 from portal.models import Customer
 
@@ -136,7 +137,12 @@ def _tune_for_counting(cursor, *, batch: int) -> None:
 
 
 def recount_customer(*, customer: Customer) -> RecountResult:
-    return recount_customers(customer_ids=[customer.id])
+    """A count outside the nightly job ("Nu tellen"): its warnings and signals follow at the next
+    nightly run, which therefore takes the customer in full."""
+    with transaction.atomic():
+        result = recount_customers(customer_ids=[customer.id])
+        mark_inputs_changed(customer_ids=[customer.id])
+    return result
 
 
 def lock_license_lines(*, customer_id: int) -> dict[tuple[str, str], LicenseLine]:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from environments.inputs import mark_inputs_changed
 from environments.vocabulary import is_valid_pair
 from portal.errors import DomainError
 from portal.i18n import supported_language
@@ -149,6 +150,7 @@ def line_change_quantity(
         line.portal = quantity
         line.in_use = in_use
         line.save(update_fields=["maximum", "portal", "in_use"])
+        mark_inputs_changed(customer_ids=[customer_id])
     return mutation
 
 
@@ -175,6 +177,7 @@ def _set_maximum(
     )
     line.maximum = quantity
     line.save(update_fields=["maximum"])
+    mark_inputs_changed(customer_ids=[line.license.customer_id])
     return mutation
 
 

@@ -8,6 +8,7 @@ validation would refuse.
 
 import unicodedata
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -37,3 +38,17 @@ def username_for(email: str) -> str:
     except ValidationError:
         raise ValidationError(UNUSABLE_ADDRESS, code="unusable_address") from None
     return username
+
+
+def record_email_address(user) -> None:
+    """Give an account whose address has no allauth EmailAddress yet its address as the verified primary one.
+
+    Accounts come by invitation: the invitation (or the reset link) reaches the address before the first
+    login, which is the verification. An address another account already holds as verified stays
+    unverified here (allauth allows a verified address once).
+    """
+    email = user.email.strip().lower()
+    if not email or EmailAddress.objects.filter(user=user).exists():
+        return
+    taken = EmailAddress.objects.filter(email=email, verified=True).exists()
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=not taken)

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy
 
-from . import services
-from .models import Contact, Customer, Membership, Role
+from . import security, services
+from .models import Contact, Customer, Membership, Role, SecurityEvent
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -79,13 +79,19 @@ class MembershipForm(forms.ModelForm):
 def _save_membership(request, membership: Membership, *, adding: bool) -> None:
     if adding:
         saved = services.add_membership(
-            contact=membership.contact, customer=membership.customer, role=membership.role, by=request.user
+            contact=membership.contact,
+            customer=membership.customer,
+            role=membership.role,
+            by=request.user,
+            ip=security.client_ip(request),
         )
         # The admin goes on with the object of its form (log entry, redirect): make it the saved one.
         membership.pk, membership.created_at = saved.pk, saved.created_at
         membership._state.adding = False
     else:
-        services.change_role(membership=membership, role=membership.role, by=request.user)
+        services.change_role(
+            membership=membership, role=membership.role, by=request.user, ip=security.client_ip(request)
+        )
 
 
 def _promotions_first(membership: Membership) -> bool:
@@ -113,14 +119,17 @@ class MembershipsThroughServices(ServiceAdmin):
         for membership in sorted(changed, key=_promotions_first):
             _save_membership(request, membership, adding=False)
         for membership in formset.deleted_objects:
-            services.remove_contact(membership=membership, by=request.user)
+            services.remove_contact(membership=membership, by=request.user, ip=security.client_ip(request))
 
 
 @admin.register(Customer)
 class CustomerAdmin(MembershipsThroughServices):
-    list_display = ["number", "name", "is_active", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["number", "name", "is_active", "mfa_required", "created_at"]
+    list_filter = ["is_active", "mfa_required"]
     search_fields = ["number", "name"]
+    # The customer's own decision, changed only through portal.services.set_mfa_required (the Beheerder's
+    # form); vendor staff require it for everyone with the setting MFA_REQUIRED.
+    readonly_fields = ["mfa_required"]
     inlines = [MembershipInline]
 
 
@@ -133,12 +142,12 @@ class ContactAdmin(MembershipsThroughServices):
     inlines = [MembershipInline]
 
     def delete_model(self, request, obj):
-        services.delete_contact(contact=obj, by=request.user)
+        services.delete_contact(contact=obj, by=request.user, ip=security.client_ip(request))
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for contact in queryset.order_by("pk"):
-                services.delete_contact(contact=contact, by=request.user)
+                services.delete_contact(contact=contact, by=request.user, ip=security.client_ip(request))
 
 
 @admin.register(Membership)
@@ -154,12 +163,23 @@ class MembershipAdmin(ServiceAdmin):
         _save_membership(request, obj, adding=not change)
 
     def delete_model(self, request, obj):
-        services.remove_contact(membership=obj, by=request.user)
+        services.remove_contact(membership=obj, by=request.user, ip=security.client_ip(request))
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for membership in queryset.order_by("customer_id", "pk"):
-                services.remove_contact(membership=membership, by=request.user)
+                services.remove_contact(
+                    membership=membership, by=request.user, ip=security.client_ip(request)
+                )
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["created_at", "customer", "kind", "actor_name", "subject", "ip_address"]
+    list_filter = ["kind"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__number", "actor_name", "subject", "ip_address"]
+    date_hierarchy = "created_at"
 
 
 # The back office carries the portal's name, not "Django administration".
@@ -174,9 +194,9 @@ admin.site.unregister(get_user_model())
 @admin.register(get_user_model())
 class PortalUserAdmin(ServiceAdmin, UserAdmin):
     def delete_model(self, request, obj):
-        services.delete_user(user=obj, by=request.user)
+        services.delete_user(user=obj, by=request.user, ip=security.client_ip(request))
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for user in queryset.order_by("pk"):
-                services.delete_user(user=user, by=request.user)
+                services.delete_user(user=user, by=request.user, ip=security.client_ip(request))

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portaal")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the login's signals)

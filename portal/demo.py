@@ -22,6 +22,7 @@ from licensing.monitoring.models import UsageSnapshot
 from licensing.monitoring.services import ensure_builtin_signal
 from licensing.recount import recount_customers
 
+from .accounts import record_email_address
 from .demo_data import (
     CONTACTS,
     CUSTOMERS,
@@ -155,6 +156,7 @@ def _contacts(*, customers: dict[str, Customer], log) -> None:
         if not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])
+        record_email_address(user)
         contact, _ = Contact.objects.update_or_create(user=user, defaults={"name": name})
         Membership.objects.update_or_create(
             contact=contact, customer=customers[number], defaults={"role": role}

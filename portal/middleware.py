@@ -1,15 +1,19 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.core.exceptions import SuspiciousOperation
 from django.http import QueryDict
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
+from . import sessions
 from .i18n import supported_language
-from .selectors import CustomerNotChosen, VendorStaff
+from .selectors import CustomerNotChosen, VendorStaff, mfa_enabled_for, mfa_required_for
 
 
 class ChooseCustomerMiddleware:
@@ -32,6 +36,73 @@ class ChooseCustomerMiddleware:
         if request.method in ("GET", "HEAD"):
             url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(url)
+
+
+SESSION_ENDED = {
+    sessions.IDLE: _("U bent uitgelogd omdat u een tijd niets in het portaal hebt gedaan. Log opnieuw in."),
+    sessions.ABSOLUTE: _("Uw sessie was de maximale tijd ingelogd en is beëindigd. Log opnieuw in."),
+}
+
+
+class SessionTimeoutMiddleware:
+    """Logs out a session past its idle timeout or its absolute lifetime (portal.sessions), before any
+    view; LoginRequiredMiddleware then sends a page request to the login, which comes back to it.
+
+    A form sent after the end goes to the login page without coming back (a POST cannot be replayed).
+    Between AuthenticationMiddleware and MessageMiddleware's users, after MessageMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            ended = sessions.expiry(request.session)
+            if ended is None:
+                sessions.touch(request.session)
+            else:
+                logout(request)
+                messages.info(request, SESSION_ENDED[ended])
+                if request.method not in ("GET", "HEAD"):
+                    return redirect(settings.LOGIN_URL)
+        return self.get_response(request)
+
+
+class RequireMfaMiddleware:
+    """Sends an account that must use two-step verification (portal.selectors.mfa_required_for) and has
+    none yet to set it up, before any other page: to "Beveiliging", or allauth's page for an account
+    without a contact (vendor staff).
+
+    Open on the way there: the setup pages themselves (allauth's under /account/, re-authentication
+    included), logout, the language switch, static files, the health checks, and the HTTP API (keys, not
+    sessions).
+    """
+
+    OPEN = ("/account/", "/logout/", "/i18n/", "/api/", "/ProfitRestServices/", "/health", "/ready", "/live")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not self._is_open(request.path_info)
+            and mfa_required_for(user)
+            and not mfa_enabled_for(user)
+        ):
+            return redirect(self._setup_url(request))
+        return self.get_response(request)
+
+    def _is_open(self, path: str) -> bool:
+        static = "/" + settings.STATIC_URL.lstrip("/")
+        return path.startswith((*self.OPEN, static)) or path == reverse("portal:security")
+
+    @staticmethod
+    def _setup_url(request) -> str:
+        if hasattr(request.user, "contact"):
+            return reverse("portal:security")
+        return reverse("mfa_index")
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):

@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from .append_only import AppendOnlyModel
 
 customer_number_validator = RegexValidator(
     r"^[0-9]{5}\Z", _("Een klantnummer bestaat uit precies vijf cijfers.")
@@ -17,6 +20,15 @@ class Customer(models.Model):
     )
     name = models.CharField(_("naam"), max_length=200)
     is_active = models.BooleanField(_("actief"), default=True)
+    # Set by the customer's Beheerder (portal.services.set_mfa_required); every contact of the customer
+    # then sets up two-step verification before any other page.
+    mfa_required = models.BooleanField(
+        _("tweestapsverificatie verplicht"),
+        default=False,
+        # Also in the database: rows written by SQL of their own (the benchmark data set) leave it out.
+        db_default=False,
+        help_text=_("Elke contactpersoon van deze klant moet bij het inloggen een tweede stap gebruiken."),
+    )
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
     class Meta:
@@ -95,3 +107,57 @@ class Membership(models.Model):
     @property
     def is_beheerder(self) -> bool:
         return self.role == Role.BEHEERDER
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", _("Ingelogd")
+    LOGIN_FAILED = "login_failed", _("Inloggen mislukt")
+    LOCKED_OUT = "locked_out", _("Inloggen tijdelijk geblokkeerd")
+    MFA_ADDED = "mfa_added", _("Tweestapsverificatie ingesteld")
+    MFA_REMOVED = "mfa_removed", _("Tweestapsverificatie verwijderd")
+    API_KEY_CREATED = "api_key_created", _("API-sleutel aangemaakt")
+    API_KEY_REVOKED = "api_key_revoked", _("API-sleutel ingetrokken")
+    TOKEN_CREATED = "token_created", _("Omgevingstoken aangemaakt")
+    TOKEN_REVOKED = "token_revoked", _("Omgevingstoken ingetrokken")
+    CONTACT_ADDED = "contact_added", _("Contactpersoon toegevoegd")
+    ROLE_CHANGED = "role_changed", _("Rol gewijzigd")
+    CONTACT_REMOVED = "contact_removed", _("Contactpersoon verwijderd")
+    POLICY_CHANGED = "policy_changed", _("Beleid gewijzigd")
+    SESSIONS_ENDED = "sessions_ended", _("Overal elders uitgelogd")
+
+
+class SecurityEvent(AppendOnlyModel):
+    """One entry of a customer's security log: what happened, who did it, when and from where.
+
+    Append-only (portal.append_only): never changed, and deleted only with its customer. `actor` goes
+    to NULL when the account goes; `actor_name` keeps who it was. `subject` names what it was done to (a
+    contact's address, a key's name), `details` holds the rest (old and new role, a policy's value).
+    """
+
+    # The log goes only with its customer (the vendor removing the customer altogether).
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="security_events")
+    kind = models.CharField(_("soort"), max_length=30, choices=SecurityEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(
+        _("door"), max_length=254, help_text=_("E-mailadres of systeemnaam van wie het deed.")
+    )
+    subject = models.CharField(_("betreft"), max_length=254, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP-adres"), null=True, blank=True)
+    created_at = models.DateTimeField(_("tijdstip"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("beveiligingsgebeurtenis")
+        verbose_name_plural = _("beveiligingslog")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at", "-id"], name="security_customer_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=SecurityEventKind.values), name="security_event_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer.number} {self.get_kind_display()}: {self.actor_name}"

@@ -1,10 +1,13 @@
-"""What every portal page needs, whichever app it belongs to: the customer it acts for, and pages of
-a long list."""
+"""What every portal page needs, whichever app it belongs to: the customer it acts for, pages of a
+long list, and the password asked again before a change that matters for security."""
 
 from functools import wraps
 
+from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 
+from . import sessions
 from .selectors import current_membership
 
 
@@ -35,3 +38,15 @@ def page_of(request, rows, per_page: int) -> Page:
     except ValueError:  # also a number of more digits than int() reads
         number = 1
     return Paginator(rows, per_page).get_page(max(number, 1))
+
+
+def recent_login_required(view):
+    """Ask for the password (or second factor) again unless the login or the last re-authentication is
+    at most ACCOUNT_REAUTHENTICATION_TIMEOUT seconds old (allauth's re-authentication: the request is
+    kept and carried out after it). For creating API keys and tokens, changing roles and the two-step
+    policy. Place it below the access check, so that who may not do it at all gets 403 first."""
+    return reauthentication_required(view, enabled=_login_not_recent)
+
+
+def _login_not_recent(request) -> bool:
+    return not sessions.logged_in_within(request.session, settings.ACCOUNT_REAUTHENTICATION_TIMEOUT)

@@ -19,12 +19,13 @@ def next_url(request: HttpRequest, *, default: str | None = None) -> str:
     login page of a logged-in user answers that with an error): all fall back.
     """
     value = request.POST.get(NEXT) or request.GET.get(NEXT) or ""
-    if not _is_local_path(request, value):
+    if not is_local_path(request, value):
         return reverse("dashboard") if default is None else default
     return value
 
 
-def _is_local_path(request: HttpRequest, value: str) -> bool:
+def is_local_path(request: HttpRequest, value: str) -> bool:
+    """True for a path of this site (with its query) that is not the path of `request` itself."""
     if not value.startswith("/") or not url_has_allowed_host_and_scheme(
         value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

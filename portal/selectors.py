@@ -5,13 +5,19 @@ session). Anything of a customer the contact is not a member of is answered with
 same answer as for something that does not exist; a change the role does not allow is 403.
 """
 
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest
 
 from .models import Contact, Customer, Membership, Role
 
 SESSION_CUSTOMER_KEY = "portal_customer_id"
+# What counts as two-step verification set up (recovery codes alone are no second step: allauth makes
+# them together with the first app or key).
+SECOND_STEPS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
 class CustomerNotChosen(Exception):
@@ -110,6 +116,64 @@ def customer_membership_for(request: HttpRequest, membership_id: int, *, change:
         return customer_contacts(acting.customer).get(pk=as_id(membership_id))
     except Membership.DoesNotExist:
         raise Http404("No such contact") from None
+
+
+def requires_mfa():
+    """An account's policy as a subquery: a contact of an active customer that requires two-step
+    verification."""
+    return Exists(
+        Membership.objects.filter(
+            contact__user_id=OuterRef("pk"), customer__is_active=True, customer__mfa_required=True
+        )
+    )
+
+
+def has_second_step():
+    """An account's two-step verification as a subquery: an authenticator app or a security key."""
+    return Exists(Authenticator.objects.filter(user_id=OuterRef("pk"), type__in=SECOND_STEPS))
+
+
+def mfa_required_for(user) -> bool:
+    """Must this account use two-step verification? Yes under MFA_REQUIRED (every account), and for a
+    contact of an active customer whose Beheerder requires it. The logged-in user comes with the answer
+    (portal.backends), so a page costs no query for it."""
+    if settings.MFA_REQUIRED:
+        return True
+    known = getattr(user, "portal_mfa_required", None)
+    if known is not None:
+        return known
+    return get_user_model().objects.filter(pk=user.pk).filter(requires_mfa()).exists()
+
+
+def mfa_enabled_for(user) -> bool:
+    known = getattr(user, "portal_has_second_step", None)
+    if known is not None:
+        return known
+    return get_user_model().objects.filter(pk=user.pk).filter(has_second_step()).exists()
+
+
+def mfa_policy_of(customer: Customer) -> dict:
+    """The policy page's numbers: contacts of the customer, and those without two-step verification."""
+    memberships = Membership.objects.filter(customer=customer)
+    without = memberships.exclude(contact__user__authenticator__type__in=SECOND_STEPS)
+    return {"contacts": memberships.count(), "without_mfa": without.count()}
+
+
+def second_steps_of(user) -> dict:
+    """What the Beveiliging page shows of an account's two-step verification, in one query."""
+    found = {"totp": None, "recovery_codes": None, "webauthn": []}
+    for authenticator in Authenticator.objects.filter(user_id=user.pk).order_by("created_at", "pk"):
+        if authenticator.type == Authenticator.Type.WEBAUTHN:
+            found["webauthn"].append(authenticator.wrap())
+        else:
+            found[authenticator.type] = authenticator.wrap()
+    codes = found["recovery_codes"]
+    return {
+        **found,
+        "mfa_enabled": bool(found["totp"] or found["webauthn"]),
+        "unused_codes": len(codes.get_unused_codes()) if codes else 0,
+        "total_codes": len(codes.generate_codes()) if codes else 0,
+    }
 
 
 def beheerder_names(customer: Customer) -> list[str]:

@@ -39,6 +39,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "portal",
+    # Accounts: login, logout, password reset and two-step verification (README "Accounts").
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    # The contact's own sessions, "log out everywhere else" (README "Security").
+    "allauth.usersessions",
     "environments",
     "licensing",
     "licensing.monitoring",
@@ -70,6 +76,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages (it leaves one), before every view: a session past its time is logged out.
+    "portal.middleware.SessionTimeoutMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # After the login: an account that must use two-step verification sets it up before anything else.
+    "portal.middleware.RequireMfaMiddleware",
     "portal.middleware.ChooseCustomerMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -124,6 +135,34 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Accounts (django-allauth): the e-mail address is the login; contacts come by invitation, never by signup.
+# The username stays the normalised address (portal.accounts.username_for), so Django's ModelBackend
+# finds the account by it first; allauth's backend reads the EmailAddress rows. Both load the logged-in
+# user with its two-step verification policy (portal.backends).
+AUTHENTICATION_BACKENDS = ["portal.backends.ModelBackend", "portal.backends.AllauthBackend"]
+ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.forms.LoginForm", "reset_password": "portal.forms.PasswordResetForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# An invitation (or a reset link) reaches the address before its first login: that is the verification.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# No "remember me" box: a session lives as long as SESSION_COOKIE_AGE says, as before.
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+
+# Two-step verification: an authenticator app (TOTP), recovery codes, and security keys or passkeys
+# (WebAuthn) as the second step. WebAuthn needs a secure context: HTTPS, or http://localhost and
+# http://127.0.0.1, which the browser trusts; fido2 accepts an http origin only with this switch on.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Licentieportaal")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+# Vendor-wide: every contact and vendor staff account must use two-step verification (off by default so
+# that the demo logins work at once); a customer's Beheerder can require it for its own contacts.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
 
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="nl")
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
@@ -244,6 +283,10 @@ HEALTH_OUTBOX_MAX_WAIT_MINUTES = env.int("HEALTH_OUTBOX_MAX_WAIT_MINUTES", defau
 # The nightly recount ("actuele gegevens vernieuwen"), HH:MM in TIME_ZONE.
 LICENSE_REFRESH_TIME = env("LICENSE_REFRESH_TIME", default="00:30")
 LICENSE_REFRESH_BATCH_SIZE = env.int("LICENSE_REFRESH_BATCH_SIZE", default=250)
+# Customers whose inputs did not change are only checked for stale data, in batches this large.
+LICENSE_CHECK_BATCH_SIZE = env.int("LICENSE_CHECK_BATCH_SIZE", default=5000)
+# The scheduled run of this weekday (0 Monday .. 6 Sunday) counts every customer, changed or not.
+LICENSE_FULL_RECOUNT_WEEKDAY = env.int("LICENSE_FULL_RECOUNT_WEEKDAY", default=6)
 _refresh_hour, _refresh_minute = (int(part) for part in LICENSE_REFRESH_TIME.split(":"))
 CELERY_BEAT_SCHEDULE = {
     "nightly-license-refresh": {
@@ -260,3 +303,35 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Accounts and sessions (README "Security").
+# A proxy in front of the portal appends the client's address to X-Forwarded-For: only then is that
+# header read for the client's IP address (the security log, the login's limits); else REMOTE_ADDR.
+# Its own switch beside TRUST_X_FORWARDED_PROTO: a proxy may set the one header and pass the other on
+# from the client, and a believed client-made X-Forwarded-For would let it pick its IP in the limits.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# A session ends after this many seconds without a request, and this many seconds after its login.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=12 * 60 * 60)
+# The stored session (and its cookie) never outlive the absolute lifetime.
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+# Invitations per customer: at most this many per window of seconds (in Redis when REDIS_URL is set).
+INVITATION_RATE_LIMIT = env.int("INVITATION_RATE_LIMIT", default=20)
+INVITATION_RATE_WINDOW = env.int("INVITATION_RATE_WINDOW", default=60 * 60)
+# Failed logins: at most this many per account and per client IP address within LOGIN_LOCKOUT seconds;
+# then the login is refused (also with the right password) until the oldest failure is that old.
+# Password-reset e-mails: at most PASSWORD_RESETS_PER_ADDRESS an hour per typed address. allauth counts in
+# the cache (Redis when REDIS_URL is set), each count under a lock of its own (README "Security").
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
+LOGIN_LOCKOUT = env.int("LOGIN_LOCKOUT", default=15 * 60)
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=3)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{LOGIN_FAILURES_PER_IP}/{LOGIN_LOCKOUT}s/ip,{LOGIN_FAILURES_PER_ACCOUNT}/{LOGIN_LOCKOUT}s/key"
+    ),
+    "reset_password": f"20/1h/ip,{PASSWORD_RESETS_PER_ADDRESS}/1h/key",
+}
+# Creating API keys and tokens, changing roles and the two-step policy ask for the password again unless
+# the login or the last re-authentication is at most this many seconds old.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_TIMEOUT", default=5 * 60)

@@ -1,19 +1,25 @@
+from allauth.account import views as allauth_views
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.tokens import default_token_generator as django_token_generator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import confirm, selectors, services
-from .forms import ROLE_CHOICES, InviteForm, RoleForm
+from . import confirm, selectors, services, sessions
+from .emails import set_password_path
+from .forms import ROLE_CHOICES, InviteForm, MfaPolicyForm, RoleForm
 from .models import Role
+from .pages import for_current_customer, page_of, recent_login_required
 from .redirects import next_url
+from .security import client_ip, describe, events_of
+from .selectors import as_id
 
 INVALID_ROLE = gettext_lazy("Kies een geldige rol.")
 INVITED_NEW = gettext_lazy(
@@ -22,6 +28,13 @@ INVITED_NEW = gettext_lazy(
 INVITED_EXISTING = gettext_lazy(
     "%(email)s had al een account en is nu ook contactpersoon van deze klant; er is een e-mail "
     "verstuurd. Het account en zijn wachtwoord zijn niet gewijzigd."
+)
+MFA_POLICY_ON = gettext_lazy(
+    "Tweestapsverificatie is nu verplicht voor alle contactpersonen van deze klant. Wie die nog niet heeft, "
+    "stelt haar in bij de volgende pagina die hij opent."
+)
+MFA_POLICY_OFF = gettext_lazy(
+    "Tweestapsverificatie is niet langer verplicht voor de contactpersonen van deze klant."
 )
 
 
@@ -51,7 +64,10 @@ def invite_contact(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             invited = services.invite_contact(
-                customer=membership.customer, by=membership.contact, **form.cleaned_data
+                customer=membership.customer,
+                by=membership.contact,
+                ip=client_ip(request),
+                **form.cleaned_data,
             )
         except services.ContactError as error:
             form.add_error("email", error.message)
@@ -63,7 +79,9 @@ def invite_contact(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+@for_current_customer(change=True)
+@recent_login_required
+def change_role(request: HttpRequest, membership, membership_id: int) -> HttpResponse:
     target = selectors.customer_membership_for(request, membership_id, change=True)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -74,7 +92,9 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     if promotes and (asking := _beheerder_confirmation(request, target)):
         return asking
     try:
-        changed = services.change_role(membership=target, role=role, by=request.user.contact)
+        changed = services.change_role(
+            membership=target, role=role, by=request.user.contact, ip=client_ip(request)
+        )
     except services.ContactError as error:
         messages.error(request, error.message)
     else:
@@ -92,7 +112,7 @@ def remove_contact(request: HttpRequest, membership_id: int) -> HttpResponse:
     if asking := _removal_confirmation(request, target):
         return asking
     try:
-        services.remove_contact(membership=target, by=request.user.contact)
+        services.remove_contact(membership=target, by=request.user.contact, ip=client_ip(request))
     except services.ContactError as error:
         messages.error(request, error.message)
         return redirect("portal:contacts")
@@ -191,20 +211,90 @@ def _render_contacts(request, membership, invite_form, status=200) -> HttpRespon
     return render(request, "portal/contacts.html", context, status=status)
 
 
-class NextMixin:
-    """Django's login and logout views, reading `next` the way every other view does."""
-
-    def get_redirect_url(self) -> str:
-        # An empty answer makes the view use its own default (LOGIN_REDIRECT_URL, LOGOUT_REDIRECT_URL).
-        return next_url(self.request, default="")
+SECURITY_EVENTS_PER_PAGE = 50
 
 
-class LoginView(NextMixin, auth_views.LoginView):
-    pass
+@require_safe
+@for_current_customer(change=True)
+def security_log(request: HttpRequest, membership) -> HttpResponse:
+    """The customer's security log, newest first: for its Beheerders only (a Medewerker gets 403)."""
+    page = page_of(request, events_of(membership.customer), SECURITY_EVENTS_PER_PAGE)
+    rows = [(event, describe(event)) for event in page.object_list]
+    return render(request, "portal/security_log.html", {"page": page, "rows": rows})
 
 
-class LogoutView(NextMixin, auth_views.LogoutView):
-    pass
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_sessions(request: HttpRequest) -> HttpResponse:
+    """The contact's own sessions (browsers where it is logged in), with "log out everywhere else"."""
+    if request.method == "POST":
+        ended = sessions.end_other_sessions(request=request)
+        messages.success(request, _("Uitgelogd op %(count)s andere plaats(en).") % {"count": ended})
+        return redirect("portal:sessions")
+    return render(request, "portal/account_sessions.html", {"sessions": sessions.sessions_of(request)})
+
+
+@require_safe
+def security(request: HttpRequest) -> HttpResponse:
+    """Beveiliging: the contact's own two-step verification (app, recovery codes, security keys), its
+    password, and for a Beheerder the customer's policy."""
+    contact = selectors.contact_for(request)
+    try:
+        membership = selectors.current_membership(request)
+    except selectors.CustomerNotChosen:
+        membership = None
+    context = {
+        **selectors.second_steps_of(request.user),
+        "contact": contact,
+        "membership": membership,
+        "must_set_up": selectors.mfa_required_for(request.user),
+    }
+    return render(request, "portal/security.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@for_current_customer(change=True)
+@recent_login_required
+def mfa_policy(request: HttpRequest, membership) -> HttpResponse:
+    """The customer's "tweestapsverificatie verplicht", switched by its Beheerder after a confirmation
+    (and a re-authentication when the login is not recent)."""
+    customer = membership.customer
+    form = MfaPolicyForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        required = form.cleaned_data["required"]
+        services.set_mfa_required(
+            customer=customer, required=required, by=membership.contact, ip=client_ip(request)
+        )
+        messages.success(request, MFA_POLICY_ON if required else MFA_POLICY_OFF)
+        return redirect("portal:security")
+    context = {"membership": membership, "form": form, **selectors.mfa_policy_of(customer)}
+    return render(request, "portal/mfa_policy.html", context, status=400 if form.is_bound else 200)
+
+
+class LoginView(allauth_views.LoginView):
+    """allauth's login; the page carries only a `next` the portal would follow."""
+
+    def get_context_data(self, **kwargs) -> dict:
+        return {**super().get_context_data(**kwargs), "next": next_url(self.request, default="")}
+
+
+login = LoginView.as_view()
+
+
+@login_not_required
+@require_safe
+def legacy_set_password(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """A set-password link in Django's format, e-mailed before the login moved to allauth: while it is
+    still valid it leads to allauth's form with a fresh link of its own, else to the page that says the
+    link has expired."""
+    user_model = get_user_model()
+    try:
+        user_id = as_id(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, UnicodeDecodeError):
+        user_id = None
+    user = user_model._default_manager.filter(pk=user_id).first() if user_id else None
+    if user is None or not django_token_generator.check_token(user, token):
+        return render(request, "account/password_reset_from_key.html", {"token_fail": True})
+    return redirect(set_password_path(user))
 
 
 @login_not_required

@@ -1,6 +1,7 @@
 """The three personas of every view test: a Beheerder and a Medewerker of customer A, a Beheerder of B."""
 
 import pytest
+import redis
 from django.utils import translation
 
 from portal.models import Role
@@ -62,3 +63,32 @@ def other_beheerder(customer_b):
     return MembershipFactory(
         customer=customer_b, role=Role.BEHEERDER, contact__user__email="beheerder67890@example.nl"
     ).contact
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(settings):
+    # The limits count in Redis across tests and runs: every test starts with the full budget of
+    # invitations, failed logins and reset e-mails, and a limiter made for a test's settings is forgotten.
+    from portal.ratelimit import reset_limiters
+    from portal.services import invitation_limiter
+
+    invitation_limiter().reset()
+    _forget_cached_counts(settings)
+    yield
+    reset_limiters()
+
+
+def _forget_cached_counts(settings):
+    """allauth's rate-limit counts and the lockout markers in the cache (not the whole Redis database:
+    Celery's broker may share it)."""
+    from django.core.cache import cache
+
+    if not settings.REDIS_URL:
+        cache.clear()
+        return
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for pattern in ("*allauth:rl:*", "*portal:lockout-logged:*"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+    client.close()

@@ -141,6 +141,25 @@ class ClientFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("company", locale="nl_NL")
 
 
+def with_totp(user) -> str:
+    """Give `user` an authenticator app (TOTP) and recovery codes, as allauth's setup does; returns the
+    app's secret (pyotp.TOTP(secret).now() is the code the app shows)."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret
+
+
+def recovery_codes_of(user) -> list[str]:
+    from allauth.mfa.models import Authenticator
+
+    codes = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+    return codes.wrap().get_unused_codes()
+
+
 class RefreshRunFactory(factory.django.DjangoModelFactory):
     """A scheduled run of the nightly job (each on its own day, the once-a-day lock), not yet finished."""
 

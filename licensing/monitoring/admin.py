@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin import ReadOnlyAdmin
 
+from . import services
 from .models import LicenseWarning, OutboxEmail, RefreshBatch, RefreshRun, Signal
 
 
@@ -60,6 +61,16 @@ class SignalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return not (obj and obj.is_builtin)
+
+    def save_model(self, request, obj, form, change):
+        services.signal_save(signal=obj)
+
+    def delete_model(self, request, obj):
+        services.signal_delete(signal=obj)
+
+    def delete_queryset(self, request, queryset):
+        for signal in queryset:
+            services.signal_delete(signal=signal)
 
 
 @admin.register(OutboxEmail)

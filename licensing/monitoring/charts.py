@@ -15,6 +15,8 @@ from .models import UsageSnapshot
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 32
 DAYS = 90
+# A line's numbers stand for this long after its last snapshot: the interval of the full recount.
+CARRIED_DAYS = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,11 @@ History = list[tuple[date, int, int]]
 def usage_histories(
     lines: Iterable[LicenseLine], *, days: int = DAYS, today: date | None = None
 ) -> dict[int, History]:
-    """The last `days` of (date, in use, maximum) for many lines in one query: {line id: history}."""
+    """The last `days` of (date, in use, maximum) for many lines in one query: {line id: history}.
+
+    The nightly job stores a snapshot only on the nights it counts a customer (its inputs changed, and
+    at least weekly, the full recount): a day without one, up to a week after the last, had the numbers
+    of the day before. A longer gap is a time the job did not run, and stays one."""
     today = today or timezone.localdate()
     histories: dict[int, History] = defaultdict(list)
     rows = (
@@ -60,8 +66,21 @@ def usage_histories(
         .values_list("line_id", "date", "in_use", "maximum")
     )
     for line_id, day, in_use, maximum in rows:
-        histories[line_id].append((day, in_use, maximum))
+        history = histories[line_id]
+        if history:
+            _carry_forward(history, until=day - timedelta(days=1))
+        history.append((day, in_use, maximum))
+    for history in histories.values():
+        _carry_forward(history, until=today)
     return histories
+
+
+def _carry_forward(history: History, *, until: date) -> None:
+    last_day, in_use, maximum = history[-1]
+    if until - last_day < CARRIED_DAYS:
+        history += [
+            (last_day + timedelta(days=n), in_use, maximum) for n in range(1, (until - last_day).days + 1)
+        ]
 
 
 def usage_chart(

@@ -71,6 +71,9 @@ class RefreshBatch(models.Model):
         RefreshRun, on_delete=models.CASCADE, related_name="batches", verbose_name=_("run")
     )
     customer_ids = models.JSONField(_("klanten"))
+    # False: the customers' inputs did not change since their last count; the batch checks staleness
+    # only (see nightly.refresh_customers).
+    recount = models.BooleanField(_("hertellen"), default=True)
     done_at = models.DateTimeField(_("klaar"), null=True, blank=True)
     failed_customers = models.JSONField(_("mislukte klanten"), default=list, blank=True)
     error = models.TextField(_("fout"), blank=True)

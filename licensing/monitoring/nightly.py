@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from environments.inputs import input_versions, inputs_counted
 from environments.models import Environment
 from licensing.models import License, LicenseLine, LicenseMutation, MutationSource
 from licensing.recount import recount_customers
@@ -67,7 +68,8 @@ def _cause(*, mutations: list[tuple[datetime, str]], last_ok: datetime | None, l
 def refresh_customers(
     *, customer_ids: Iterable[int], run: RefreshRun | None = None, now: datetime | None = None
 ) -> BatchResult:
-    """Every step of the nightly job for a batch of customers, in one transaction."""
+    """Every step of the nightly job for a batch of customers, in one transaction; the customers'
+    inputs (environments.inputs) are recorded as counted as they were read before the count."""
     ids = sorted(set(customer_ids))
     result = BatchResult(customers=len(ids))
     if not ids:
@@ -82,6 +84,8 @@ def refresh_customers(
                 [License(customer_id=i) for i in ids if i not in licenses], ignore_conflicts=True
             )
             licenses = _lock_licenses(ids)
+        # Read before counting: a change committed after this read keeps the customer changed.
+        versions = input_versions(customer_ids=ids)
         recount_customers(customer_ids=ids)
         customer_of = {license_id: customer_id for customer_id, license_id in licenses.items()}
         lines = list(
@@ -121,8 +125,41 @@ def refresh_customers(
                 unique_fields=["customer"],
                 update_fields=["refreshed_at", "run"],
             )
+        inputs_counted(versions=versions)
         if result.emails:
             send_outbox_after_commit()
+    return result
+
+
+def check_customers(
+    *, customer_ids: Iterable[int], run: RefreshRun | None = None, now: datetime | None = None
+) -> BatchResult:
+    """The nightly steps for customers whose inputs did not change since their last count.
+
+    Their lines are as counted, so over-use, signals and deviations stand as the last run left them
+    (a customer with a deviation counts as changed: runs.start_run); what time alone changes, the
+    staleness of each environment's data, is checked, and its warnings opened, resolved and e-mailed.
+    """
+    ids = sorted(set(customer_ids))
+    result = BatchResult(customers=len(ids))
+    if not ids:
+        return result
+    now = now or timezone.now()
+    # A check batch is a run of consecutive customer ids: its reads take the range through an index
+    # (as many as 5,000 ids, an id list would be looked up one by one), and keep the batch's own.
+    in_range = {"customer_id__gte": ids[0], "customer_id__lte": ids[-1]}
+    with transaction.atomic():
+        wanted = {WarningKind.STALE_DATA: _stale_data(ids=ids, now=now)}
+        if any(_warning_changes(ids=ids, wanted=wanted, in_range=in_range)):
+            # Something to open or resolve: again under the licenses' lock, as a full run takes it.
+            _lock_licenses(ids)
+            created = LicenseWarning.objects.bulk_create(
+                _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
+            )
+            result.opened = len(created)
+            result.emails = queue_warning_emails(warnings=created, recipients_of={})
+            if result.emails:
+                send_outbox_after_commit()
     return result
 
 
@@ -249,13 +286,25 @@ def _over_use_warning(line: dict) -> LicenseWarning:
 
 
 def _stale_data(*, ids: list[int], now: datetime) -> Wanted:
-    stale = Environment.objects.filter(
-        Q(data_taken_at__isnull=True) | Q(data_taken_at__lt=now - STALE_AFTER),
-        customer_id__any_of=ids,
-        is_active=True,
-    ).values("id", "customer_id", "code", "data_taken_at")
+    """The batch's stale environments: read through the index of data_taken_at (they are few), as the
+    range of the batch's ids (a batch's ids may be as many as 5,000), then only the batch's own."""
+    if not ids:
+        return {}
+    batch = set(ids)
+    stale = (
+        Environment.objects.filter(
+            Q(data_taken_at__isnull=True) | Q(data_taken_at__lt=now - STALE_AFTER),
+            customer_id__gte=min(ids),
+            customer_id__lte=max(ids),
+            is_active=True,
+        )
+        .values("id", "customer_id", "code", "data_taken_at")
+        .order_by()
+    )
     return {
-        (None, environment["id"], None): partial(_stale_data_warning, environment) for environment in stale
+        (None, environment["id"], None): partial(_stale_data_warning, environment)
+        for environment in stale
+        if environment["customer_id"] in batch
     }
 
 
@@ -312,20 +361,35 @@ def _open_and_resolve(
     *, ids: list[int], wanted: dict[str, Wanted], run: RefreshRun | None, now: datetime
 ) -> list[LicenseWarning]:
     """Step 3: resolve open warnings that are no longer true; return the new ones, unsaved."""
+    resolve, opening = _warning_changes(ids=ids, wanted=wanted)
+    new = []
+    for make_warning in opening:
+        warning = make_warning()
+        warning.run = run
+        warning.opened_at = now
+        new.append(warning)
+    LicenseWarning.objects.filter(id__in=resolve).update(resolved_at=now)
+    return new
+
+
+def _warning_changes(
+    *, ids: list[int], wanted: dict[str, Wanted], in_range: dict | None = None
+) -> tuple[list[int], list[Callable]]:
+    """The open warnings no longer true (ids), and how to make each warning that newly opens.
+    `in_range`: read the open warnings of the batch's range of ids (consecutive ids)."""
     open_now: dict[str, dict[WarningKey, int]] = defaultdict(dict)
-    for row in LicenseWarning.objects.filter(
-        customer_id__any_of=ids, kind__in=wanted, resolved_at__isnull=True
-    ).values("id", "kind", "line_id", "environment_id", "signal_id"):
-        open_now[row["kind"]][(row["line_id"], row["environment_id"], row["signal_id"])] = row["id"]
-    resolve, new = [], []
+    batch = set(ids)
+    of_batch = in_range or {"customer_id__any_of": ids}
+    for row in (
+        LicenseWarning.objects.filter(**of_batch, kind__in=wanted, resolved_at__isnull=True)
+        .values("id", "customer_id", "kind", "line_id", "environment_id", "signal_id")
+        .order_by()
+    ):
+        if row["customer_id"] in batch:
+            open_now[row["kind"]][(row["line_id"], row["environment_id"], row["signal_id"])] = row["id"]
+    resolve, opening = [], []
     for kind, candidates in wanted.items():
         current = open_now[kind]
         resolve += [warning_id for key, warning_id in current.items() if key not in candidates]
-        for key, make_warning in candidates.items():
-            if key not in current:
-                warning = make_warning()
-                warning.run = run
-                warning.opened_at = now
-                new.append(warning)
-    LicenseWarning.objects.filter(id__in=resolve).update(resolved_at=now)
-    return new
+        opening += [make_warning for key, make_warning in candidates.items() if key not in current]
+    return resolve, opening

@@ -15,6 +15,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from environments.inputs import changed_since_counted
+from licensing.models import LicenseLine
 from portal.models import Customer
 
 from . import nightly
@@ -45,19 +47,36 @@ def start_run(
     customer_ids: Sequence[int] | None = None,
     run_date: date | None = None,
     batch_size: int | None = None,
+    full: bool = True,
 ) -> RefreshRun | None:
-    """A run with its batches; None when a scheduled run for `run_date` already exists (the daily lock)."""
-    if customer_ids is None:
-        customer_ids = list(
-            Customer.objects.filter(is_active=True).order_by("id").values_list("id", flat=True)
+    """A run with its batches; None when a scheduled run for `run_date` already exists (the daily lock).
+
+    `full=False`: only the customers whose inputs changed since their last count (or never counted)
+    are counted, in batches of `batch_size`; the others are checked for stale data only, in batches of
+    LICENSE_CHECK_BATCH_SIZE (see nightly.check_customers).
+    """
+    customers = Customer.objects.filter(is_active=True).order_by("id")
+    ids = list(customers.values_list("id", flat=True)) if customer_ids is None else list(customer_ids)
+    changed = ids
+    if not full:
+        # All changed customers at once (one join), then those of the run: cheaper than a list of ids.
+        # A line whose portal number is not its maximum (a deviation: no change that marks the inputs
+        # leaves one behind) makes its customer changed too, so every deviation is still found.
+        dirty = set(Customer.objects.filter(changed_since_counted()).values_list("id", flat=True))
+        dirty.update(
+            LicenseLine.objects.exclude(portal=F("maximum")).values_list("license__customer_id", flat=True)
         )
-    ids = list(customer_ids)
+        changed = sorted(set(ids) & dirty)
+    unchanged = sorted(set(ids) - set(changed))
     size = max(batch_size or settings.LICENSE_REFRESH_BATCH_SIZE, 1)
+    check_size = max(settings.LICENSE_CHECK_BATCH_SIZE, 1)
+    batches = [(changed[i : i + size], True) for i in range(0, len(changed), size)]
+    batches += [(unchanged[i : i + check_size], False) for i in range(0, len(unchanged), check_size)]
     try:
         with transaction.atomic():
             run = RefreshRun.objects.create(kind=kind, run_date=run_date, expected=len(ids))
             RefreshBatch.objects.bulk_create(
-                [RefreshBatch(run=run, customer_ids=ids[i : i + size]) for i in range(0, len(ids), size)]
+                [RefreshBatch(run=run, customer_ids=part, recount=recount) for part, recount in batches]
             )
             if not ids:
                 run.finished_at = timezone.now()
@@ -91,7 +110,7 @@ def process_batch(*, batch_id: int) -> BatchResult | None:
         return None
     try:
         with transaction.atomic():
-            result = nightly.refresh_customers(customer_ids=batch.customer_ids, run=batch.run)
+            result = _steps(batch)(customer_ids=batch.customer_ids, run=batch.run)
             if not _finish_batch(batch=batch, errors={}):
                 raise _AlreadyDone
         return result
@@ -104,7 +123,7 @@ def process_batch(*, batch_id: int) -> BatchResult | None:
     result = BatchResult()
     for customer_id in batch.customer_ids:
         try:
-            one = nightly.refresh_customers(customer_ids=[customer_id], run=batch.run)
+            one = _steps(batch)(customer_ids=[customer_id], run=batch.run)
         except TRANSIENT_ERRORS:
             raise
         except Exception as exc:
@@ -119,6 +138,11 @@ def process_batch(*, batch_id: int) -> BatchResult | None:
     with transaction.atomic():
         _finish_batch(batch=batch, errors=result.errors)
     return result
+
+
+def _steps(batch: RefreshBatch):
+    """All the nightly steps, or only the checks for customers whose inputs did not change."""
+    return nightly.refresh_customers if batch.recount else nightly.check_customers
 
 
 def describe_error(exc: BaseException) -> str:

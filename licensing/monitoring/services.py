@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from environments.inputs import mark_inputs_changed
 from environments.vocabulary import Item, is_valid_pair
 from portal.errors import DomainError
 from portal.models import Contact, Customer, Membership
@@ -89,6 +90,7 @@ def signal_copy(
             copied_from=signal,
         )
         copy.recipients.set(recipients)
+        mark_inputs_changed(customer_ids=[customer.id])
     return copy
 
 
@@ -96,7 +98,7 @@ def signal_delete(*, signal: Signal) -> None:
     """Delete a customer's own signal (a copy); the built-in one stays. Its warnings go with it."""
     if signal.is_builtin or signal.customer_id is None:
         raise MonitoringError(BUILTIN_IS_READ_ONLY)
-    signal.delete()
+    _signal_delete(signal=signal)
 
 
 def _check_recipients(*, customer_id: int, recipients: list[Contact]) -> None:
@@ -135,4 +137,27 @@ def signal_update(
             LicenseWarning.objects.filter(signal=signal, resolved_at__isnull=True).update(
                 resolved_at=timezone.now()
             )
+        mark_inputs_changed(customer_ids=[signal.customer_id])
     return signal
+
+
+def signal_save(*, signal: Signal) -> Signal:
+    """A signal saved in the back office: the customers it watches are evaluated in full next night
+    (every customer for the built-in)."""
+    with transaction.atomic():
+        signal.save()
+        _signal_changed(signal)
+    return signal
+
+
+def _signal_delete(*, signal: Signal) -> None:
+    with transaction.atomic():
+        signal.delete()
+        _signal_changed(signal)
+
+
+def _signal_changed(signal: Signal) -> None:
+    if signal.customer_id is None:
+        mark_inputs_changed(customer_ids=Customer.objects.values_list("id", flat=True))
+    else:
+        mark_inputs_changed(customer_ids=[signal.customer_id])

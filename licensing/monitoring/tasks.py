@@ -5,6 +5,7 @@ queued know them by those names.
 """
 
 from celery import group, shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from portal.tasks import EMAIL_RETRY
@@ -19,12 +20,15 @@ NIGHTLY_RETRY_ERRORS = runs.TRANSIENT_ERRORS
 
 @shared_task(name="licensing.tasks.refresh_all_licenses", acks_late=True, ignore_result=True)
 def refresh_all_licenses() -> int | None:
-    """The scheduled run: at most once per day, however many beat processes send it."""
-    run = runs.start_run(kind=RunKind.SCHEDULED, run_date=timezone.localdate())
+    """The scheduled run: at most once per day, however many beat processes send it. It counts the
+    customers whose inputs changed; on LICENSE_FULL_RECOUNT_WEEKDAY every customer."""
+    today = timezone.localdate()
+    full = today.weekday() == settings.LICENSE_FULL_RECOUNT_WEEKDAY
+    run = runs.start_run(kind=RunKind.SCHEDULED, run_date=today, full=full)
     if run is None:
         # Today's run exists. Dispatch again only if it never was (a crash between commit and send);
         # a batch already done is a no-op when redelivered.
-        run = RefreshRun.objects.filter(run_date=timezone.localdate(), dispatched_at__isnull=True).first()
+        run = RefreshRun.objects.filter(run_date=today, dispatched_at__isnull=True).first()
         if run is None:
             return None
     dispatch_run(run.id)

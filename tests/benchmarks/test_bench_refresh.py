@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 
 from benchmarks.dataset import bench_customers
 from benchmarks.guard import OTHER_CUSTOMERS
-from benchmarks.population import BENCH_CODE_PREFIX, plan_population
+from benchmarks.population import BENCH_CODE_PREFIX, first_number_for, plan_population
 from environments.models import Environment, EnvironmentUser, UserIdentity
 from licensing.models import License, LicenseLine
 from portal.models import Customer
@@ -113,6 +113,11 @@ def test_it_fails_when_the_project_recount_is_not_exact(monkeypatch):
     assert not bench_customers().exists()
 
 
+def test_more_than_ten_thousand_customers_are_numbered_down_from_99999():
+    assert first_number_for(10_000) == 90000
+    assert first_number_for(50_000) == 50000
+
+
 def test_it_refuses_when_bench_numbers_belong_to_real_customers():
     CustomerFactory(number="90003", name="Echte klant BV")
 
@@ -166,5 +171,11 @@ def test_it_times_the_nightly_job_on_two_real_workers(settings, demo_customer):
     assert any(
         re.match(r"^nightly job: wall \d+\.\d\ds with 2 worker processes, raw", line) for line in lines
     )
+    # One customer in 50 changed (at least one): counted, the others checked, exactly the full counts.
+    assert any(
+        re.match(r"^incremental night: 1 of 20 customers changed, 20 processed, 0 failed.*exact yes$", line)
+        for line in lines
+    ), lines
+    assert any(line.startswith("worker peak memory (VmHWM): main process ") for line in lines)
     assert lines[-1].endswith("exact yes")
     assert not bench_customers().exists()

@@ -151,7 +151,5 @@ def follow(page, target) -> None:
 
 def open_menu(page, name: str) -> None:
     """Follows the main menu's link with exactly this name (a count of open items may follow it)."""
-    link = page.locator("nav.site-nav").get_by_role(
-        "link", name=re.compile(f"^{name}")
-    )
+    link = page.locator("nav.site-nav").get_by_role("link", name=re.compile(f"^{name}"))
     follow(page, link)

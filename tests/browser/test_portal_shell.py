@@ -20,7 +20,7 @@ def page(browser):
 
 def _log_in(page, live_server, email):
     page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", email)
+    page.fill("input[name=login]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
 

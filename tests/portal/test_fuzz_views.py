@@ -21,6 +21,8 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from allauth.account.forms import default_token_generator as allauth_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -78,20 +80,23 @@ class View:
 
 
 VIEWS = (
-    View("login", get=("next",), post=("username", "password", "next"), access="public"),
-    View("logout", get=None, post=("next",), access="public"),
+    View("login", get=("next",), post=("login", "password", "next"), access="public"),
+    View("logout", post=("next",), access="public"),
     View("password_reset", post=("email",), access="public"),
     View("password_reset_done", access="public"),
     View(
         "password_reset_confirm",
-        post=("new_password1", "new_password2"),
-        path={"uidb64": "uid", "token": "token"},
+        post=("password1", "password2"),
+        path={"uidb36": "uid36", "key": "token"},
         access="public",
     ),
+    View("legacy_set_password", path={"uidb64": "uid", "token": "token"}, access="public"),
     View("password_reset_complete", access="public"),
     View("dashboard"),
     View("portal:choose_customer", get=("next",), post=("customer", "next")),
     View("portal:contacts"),
+    View("portal:security"),
+    View("portal:mfa_policy", post=("required", "confirm"), access="beheerder"),
     View("portal:invite_contact", get=None, post=("name", "email", "role"), access="beheerder"),
     View(
         "portal:change_role",
@@ -103,6 +108,8 @@ VIEWS = (
     View(
         "portal:remove_contact", get=None, post=(), path={"membership_id": "membership"}, access="beheerder"
     ),
+    View("portal:security_log", get=("page",), access="beheerder"),
+    View("portal:sessions", post=()),
     View("licensing:overview"),
     View("licensing:recount", get=None, post=(), access="beheerder"),
     View(
@@ -189,6 +196,10 @@ def portal_urls() -> dict[str, set[str]]:
             if route.startswith(
                 ("admin/", "i18n/", "api/", "ProfitRestServices/", "^ProfitRestServices/", "health/")
             ):
+                continue
+            # allauth's own pages (the second step, re-authentication, ...) are allauth's, like the back
+            # office is Django's; the pages at the portal's paths are listed under the portal's names.
+            if route.startswith("account/") or (getattr(pattern, "name", None) or "").startswith("account_"):
                 continue
             if isinstance(pattern, URLResolver):
                 inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
@@ -356,7 +367,13 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
         "signal": [signal_a.id, builtin.id, signal_b.id] + hostile_ids,
         "identity": [jansen.id, identity("12345.stagiair").id, identity("67890.bakker").id] + hostile_ids,
         "uid": [uid, "MQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "-_-_"],
-        "token": [default_token_generator.make_token(reset_user), "set-password", "abc-def"],
+        "uid36": [user_pk_to_url_str(reset_user), "0", "ZZZZZZZZZZZZZZZZ"],
+        "token": [
+            allauth_token_generator.make_token(reset_user),
+            default_token_generator.make_token(reset_user),
+            "set-password",
+            "abc-def",
+        ],
         "api_key": [key_a.id, key_b.id] + hostile_ids,
         "api_token": [token_a.id, token_b.id] + hostile_ids,
         "environment": [e.id for e in (production, test, b_production, stranger_production)] + hostile_ids,
@@ -387,7 +404,7 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
             "//evil.example",
             "javascript:alert(1)",
         ],
-        "username": emails,
+        "login": emails,
         "email": emails,
         "password": [PASSWORD, "wrong"],
         "customer": [str(customer_a.id), str(customer_b.id), str(stranger.id), "0"],
@@ -413,8 +430,10 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
         "page": ["1", "2", "0", "-1"],
         "subject": ["Meer gebruikers"],
         "motivation": ["Wij groeien."],
-        "new_password1": ["Nieuw-Wachtwoord-2026!"],
-        "new_password2": ["Nieuw-Wachtwoord-2026!"],
+        "required": ["1", "0", "ja"],
+        "confirm": ["on", ""],
+        "password1": ["Nieuw-Wachtwoord-2026!"],
+        "password2": ["Nieuw-Wachtwoord-2026!"],
         "scopes": ["licentiedata:read", "warnings:read", "licenses:write", "root", ""],
         "expires": ["", "2999-12-31", "2001-01-01", "31-12-2030", "9999-99-99"],
     }
@@ -506,6 +525,8 @@ def _value(world: World, key: str):
 
 def _path_value(world: World, kind: str):
     real = st.sampled_from(world.ids[kind])
+    if kind == "uid36":
+        return _often(real, st.from_regex(r"\A[0-9A-Za-z]{1,20}\Z"))
     if kind in ("uid", "token"):
         # Any text a path segment can hold; reverse() percent-encodes it.
         return _often(real, st.text(st.characters(exclude_characters="/"), min_size=1, max_size=30))

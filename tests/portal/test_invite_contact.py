@@ -61,7 +61,7 @@ def test_the_invitation_carries_a_link_that_sets_the_password(
 
     invited = Client()
     form_url = invited.get(link).url
-    response = invited.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = invited.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
     assert response.status_code == 302
     assert get_user_model().objects.get(username="anna.de.vries@example.nl").check_password(NEW_PASSWORD)

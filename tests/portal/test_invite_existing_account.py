@@ -34,7 +34,8 @@ def _flags(user) -> tuple[bool, bool, bool, str]:
 
 def _admin_login(email: str) -> Client:
     client = Client()
-    client.post("/admin/login/?next=/admin/", {"username": email, "password": PASSWORD})
+    # The back office logs in through the portal's login (allauth's secure_admin_login).
+    client.post("/login/?next=/admin/", {"login": email, "password": PASSWORD, "next": "/admin/"})
     return client
 
 
@@ -190,7 +191,7 @@ def test_a_colleague_removed_earlier_can_be_invited_again(
 
     # Removed: the account is untouched, but the login says there is nothing to log in to.
     colleague = Client()
-    response = colleague.post("/login/", {"username": "medewerker@example.nl", "password": PASSWORD})
+    response = colleague.post("/login/", {"login": "medewerker@example.nl", "password": PASSWORD})
     assert response.status_code == 200
     assert str(NO_CUSTOMER) in response.content.decode()
     assert SESSION_KEY not in colleague.session
@@ -199,7 +200,7 @@ def test_a_colleague_removed_earlier_can_be_invited_again(
 
     assert response.status_code == 302
     assert medewerker.memberships.get().customer == customer_a
-    response = colleague.post("/login/", {"username": "medewerker@example.nl", "password": PASSWORD})
+    response = colleague.post("/login/", {"login": "medewerker@example.nl", "password": PASSWORD})
     assert response.status_code == 302
     assert int(colleague.session[SESSION_KEY]) == medewerker.user.pk
 
@@ -210,7 +211,7 @@ def test_a_contact_of_an_inactive_customer_only_is_told_why_it_cannot_log_in(cli
     customer_b.is_active = False
     customer_b.save()
 
-    response = client.post("/login/", {"username": "medewerker@example.nl", "password": PASSWORD})
+    response = client.post("/login/", {"login": "medewerker@example.nl", "password": PASSWORD})
 
     assert str(NO_CUSTOMER) in response.content.decode()
     assert SESSION_KEY not in client.session

@@ -11,14 +11,14 @@ def test_it_shows_the_dutch_login_form(client):
     response = client.get("/login/")
 
     assert response.status_code == 200
-    assert 'name="username"' in response.content.decode()
+    assert 'name="login"' in response.content.decode()
     assert 'name="password"' in response.content.decode()
     assert "E-mailadres" in response.content.decode()
     assert "Wachtwoord vergeten?" in response.content.decode()
 
 
 def test_it_logs_a_contact_in_with_its_email_address(client, beheerder):
-    response = client.post("/login/", {"username": "beheerder@example.nl", "password": PASSWORD})
+    response = client.post("/login/", {"login": "beheerder@example.nl", "password": PASSWORD})
 
     assert response.status_code == 302
     assert response.url == "/"
@@ -26,14 +26,14 @@ def test_it_logs_a_contact_in_with_its_email_address(client, beheerder):
 
 
 def test_it_ignores_the_case_of_the_email_address(client, beheerder):
-    response = client.post("/login/", {"username": " Beheerder@Example.NL", "password": PASSWORD})
+    response = client.post("/login/", {"login": " Beheerder@Example.NL", "password": PASSWORD})
 
     assert response.status_code == 302
     assert int(client.session[SESSION_KEY]) == beheerder.user.pk
 
 
 def test_it_refuses_a_wrong_password(client, beheerder):
-    response = client.post("/login/", {"username": "beheerder@example.nl", "password": "wrong"})
+    response = client.post("/login/", {"login": "beheerder@example.nl", "password": "wrong"})
 
     assert response.status_code == 200
     assert "horen niet bij elkaar" in response.content.decode()
@@ -41,7 +41,7 @@ def test_it_refuses_a_wrong_password(client, beheerder):
 
 
 def test_it_refuses_something_that_is_no_email_address(client, beheerder):
-    response = client.post("/login/", {"username": "beheerder", "password": PASSWORD})
+    response = client.post("/login/", {"login": "beheerder", "password": PASSWORD})
 
     assert response.status_code == 200
     assert SESSION_KEY not in client.session
@@ -50,7 +50,7 @@ def test_it_refuses_something_that_is_no_email_address(client, beheerder):
 def test_it_refuses_a_login_without_csrf_token(beheerder):
     client = Client(enforce_csrf_checks=True)
 
-    response = client.post("/login/", {"username": "beheerder@example.nl", "password": PASSWORD})
+    response = client.post("/login/", {"login": "beheerder@example.nl", "password": PASSWORD})
 
     assert response.status_code == 403
     assert SESSION_KEY not in client.session
@@ -66,7 +66,7 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client):
 def test_it_returns_to_the_page_asked_for_after_login(client, beheerder):
     response = client.post(
         "/login/?next=/contactpersonen/",
-        {"username": "beheerder@example.nl", "password": PASSWORD, "next": "/contactpersonen/"},
+        {"login": "beheerder@example.nl", "password": PASSWORD, "next": "/contactpersonen/"},
     )
 
     assert response.status_code == 302
@@ -83,12 +83,14 @@ def test_it_logs_out_on_post(client, beheerder):
     assert SESSION_KEY not in client.session
 
 
-def test_it_does_not_log_out_on_get(client, beheerder):
+def test_it_asks_before_logging_out_on_get(client, beheerder):
     client.force_login(beheerder.user)
 
     response = client.get("/logout/")
 
-    assert response.status_code == 405
+    assert response.status_code == 200
+    assert "Wilt u uitloggen?" in response.content.decode()
+    assert '<form method="post" action="/logout/"' in response.content.decode()
     assert int(client.session[SESSION_KEY]) == beheerder.user.pk
 
 

@@ -85,7 +85,7 @@ def test_the_chooser_page_carries_only_a_safe_next(client, two_customers, value)
 @pytest.mark.parametrize("value", UNSAFE)
 def test_logging_in_falls_back_to_the_dashboard(client, beheerder, value):
     response = client.post(
-        reverse("login"), {"username": "beheerder@example.nl", "password": PASSWORD, "next": value}
+        reverse("login"), {"login": "beheerder@example.nl", "password": PASSWORD, "next": value}
     )
 
     assert response.status_code == 302
@@ -95,7 +95,7 @@ def test_logging_in_falls_back_to_the_dashboard(client, beheerder, value):
 
 def test_logging_in_returns_to_a_local_path_with_its_query(client, beheerder):
     response = client.post(
-        reverse("login"), {"username": "beheerder@example.nl", "password": PASSWORD, "next": LOCAL}
+        reverse("login"), {"login": "beheerder@example.nl", "password": PASSWORD, "next": LOCAL}
     )
 
     assert response.url == LOCAL

@@ -24,8 +24,8 @@ def test_it_mails_a_link_that_sets_a_new_password(client, beheerder):
     assert mail.outbox[0].to == ["beheerder@example.nl"]
     link = _link_from(mail.outbox[0])
 
-    form_url = client.get(link).url  # Django swaps the token for a session marker first
-    response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    form_url = client.get(link).url  # allauth swaps the token for a session marker first
+    response = client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
     assert response.status_code == 302
     assert response.url == "/wachtwoord-instellen/klaar/"
@@ -64,7 +64,7 @@ def test_a_used_link_no_longer_works(client, beheerder):
     client.post("/wachtwoord-vergeten/", {"email": "beheerder@example.nl"})
     link = _link_from(mail.outbox[0])
     form_url = client.get(link).url
-    client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
     response = client.get(link)
 

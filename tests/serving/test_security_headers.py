@@ -37,7 +37,8 @@ PAGES = {
     "dashboard": ("beheerder", "/", 200),
     "404 page": ("beheerder", "/licentiedata/regel/999999999/", 404),
     "403 page": ("medewerker", "/licentieaanvragen/nieuw/", 403),
-    "back office login": ("anonymous", "/admin/login/", 200),
+    # The back office logs in through the portal's /login/ (allauth's secure_admin_login): a redirect.
+    "back office login": ("anonymous", "/admin/login/", 302),
     "back office": ("staff", "/admin/", 200),
     "API docs": ("anonymous", "/api/v1/docs", 200),
     "API JSON": ("anonymous", "/api/v1/openapi.json", 200),

@@ -9,18 +9,20 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from benchmarks import dataset, measure, reference
 from benchmarks.guard import add_allow_other_customers, refuse_other_customers
-from benchmarks.population import BENCH_FIRST_NUMBER, BENCH_MAX_CUSTOMERS, plan_population
+from benchmarks.population import BENCH_MAX_CUSTOMERS, first_number_for, plan_population
 from benchmarks.server import database_url
+from benchmarks.workers import peak_memory
 from licensing.monitoring import outbox, runs
 from licensing.monitoring.models import OutboxEmail, RefreshRun, RunKind
 from licensing.monitoring.tasks import dispatch_run
 from portal.celery import app
 
-# Bench customers have these numbers; any other customer in the database makes it refuse to run.
-OWN_NUMBERS = (f"{BENCH_FIRST_NUMBER:05d}", f"{BENCH_FIRST_NUMBER + BENCH_MAX_CUSTOMERS - 1:05d}")
+# The share of customers whose data changes on the incremental night's day.
+CHANGED_SHARE = 0.02
 
 
 class Command(BaseCommand):
@@ -31,6 +33,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=10_000)
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            help="multiply the number of customers (5: 50,000 customers, 250,000 environments, 10 million "
+            "user rows)",
+        )
         parser.add_argument("--environments-per-customer", type=float, default=5.0)
         parser.add_argument("--users-per-environment", type=float, default=40.0)
         parser.add_argument("--batch-size", type=int, default=settings.LICENSE_REFRESH_BATCH_SIZE)
@@ -52,6 +61,12 @@ class Command(BaseCommand):
             action="store_true",
             help="skip the full nightly job on two Celery worker processes (it needs REDIS_URL)",
         )
+        parser.add_argument(
+            "--discard-first-emails",
+            action="store_true",
+            help="mark the first nightly run's e-mails sent instead of sending them before the measured "
+            "nights (at --scale 5 there are ~48,000)",
+        )
         parser.add_argument("--keep", action="store_true", help="leave the bench data in the database")
         parser.add_argument(
             "--reuse",
@@ -64,19 +79,22 @@ class Command(BaseCommand):
         self,
         *args,
         customers,
+        scale,
         environments_per_customer,
         users_per_environment,
         batch_size,
         daily_change,
         repeat,
         no_nightly,
+        discard_first_emails,
         keep,
         reuse,
         allow_other_customers,
         **o,
     ):
+        customers *= scale
         if not 1 <= customers <= BENCH_MAX_CUSTOMERS:
-            raise CommandError(f"--customers must be between 1 and {BENCH_MAX_CUSTOMERS}.")
+            raise CommandError(f"--customers times --scale must be between 1 and {BENCH_MAX_CUSTOMERS}.")
         if environments_per_customer < 1 or users_per_environment < 1 or batch_size < 1 or repeat < 1:
             raise CommandError(
                 "--environments-per-customer, --users-per-environment, --batch-size and --repeat "
@@ -88,7 +106,10 @@ class Command(BaseCommand):
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
         refuse_other_customers(
-            command="bench_refresh", first=OWN_NUMBERS[0], last=OWN_NUMBERS[1], allowed=allow_other_customers
+            command="bench_refresh",
+            first=f"{first_number_for(customers):05d}",
+            last="99999",
+            allowed=allow_other_customers,
         )
 
         self.stdout.write(f"cores: {os.cpu_count()}, autovacuum: {measure.autovacuum_setting()}")
@@ -97,6 +118,7 @@ class Command(BaseCommand):
             customers=customers,
             environments_per_customer=environments_per_customer,
             users_per_environment=users_per_environment,
+            first_number=first_number_for(customers),
         )
         reuse = reuse and dataset.bench_customers().count() == customers
         if reuse:
@@ -137,13 +159,19 @@ class Command(BaseCommand):
             f"ratio {batched / batched_raw:.2f} (medians of {repeat})"
         )
         wrong += batched_wrong
+        per_million = 1e6 / max(sizes["environment users"], 1)
+        self.stdout.write(
+            f"per million user rows: full recount {project * per_million:.3f}s, "
+            f"raw {raw_seconds * per_million:.3f}s"
+        )
+        if not no_nightly:
+            self.discard_first_emails = discard_first_emails
+            wrong += self._nightly(ids, batch_size, raw_seconds, daily_change, per_million)
         for (customer_id, item, scope), stored, expected in wrong[:20]:
             self.stdout.write(
                 f"  differs: customer id {customer_id} {item} {scope}: project {stored}, raw {expected}"
             )
 
-        if not no_nightly:
-            self._nightly(ids, batch_size, raw_seconds, daily_change)
         if not keep:
             dataset.delete_bench_data(progress=self.stdout.write)
         exact = "no" if wrong else "yes"
@@ -165,24 +193,26 @@ class Command(BaseCommand):
             progress=self.stdout.write,
         )
 
-    def _nightly_run(self, ids, batch_size, queue, worker) -> tuple[float, RefreshRun, int]:
+    def _nightly_run(self, ids, batch_size, queue, worker, *, full) -> tuple[float, RefreshRun, int]:
         emails_before = OutboxEmail.objects.count()
         started = time.monotonic()
-        run = runs.start_run(kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size)
+        run = runs.start_run(kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size, full=full)
         dispatch_run(run.id, queue=queue)
         while not RefreshRun.objects.filter(id=run.id, finished_at__isnull=False).exists():
             if worker.poll() is not None:
                 raise CommandError("the Celery worker stopped during the nightly job")
-            time.sleep(0.1)
+            time.sleep(0.01)
         wall = time.monotonic() - started
         run.refresh_from_db()
         return wall, run, OutboxEmail.objects.count() - emails_before
 
-    def _nightly(self, ids: list[int], batch_size: int, raw_seconds: float, daily_change: float) -> None:
-        """The whole nightly job over the bench customers, fanned out to two Celery worker processes."""
+    def _nightly(self, ids, batch_size, raw_seconds, daily_change, per_million) -> list:
+        """The whole nightly job over the bench customers, fanned out to two Celery worker processes: a
+        regular night (every customer changed) and an incremental one (CHANGED_SHARE changed), which
+        must leave exactly the counts of a full recount. Returns the counts that differ."""
         if not settings.REDIS_URL:
             self.stdout.write("nightly job: skipped (the Celery workers need REDIS_URL)")
-            return
+            return []
         # A queue of its own, so the bench never takes or leaves tasks of a real deployment.
         queue = f"bench-nightly-{os.getpid()}"
         worker = subprocess.Popen(
@@ -218,23 +248,47 @@ class Command(BaseCommand):
             self._wait_for_worker(worker, queue)
             # The first run opens every warning there is to open; a night after that is the usual case.
             measure.settle(customer_ids=ids)
-            first, _run, first_emails = self._nightly_run(ids, batch_size, queue, worker)
+            first, _run, first_emails = self._nightly_run(ids, batch_size, queue, worker, full=True)
             self.stdout.write(f"first nightly run: {first:.2f}s, {first_emails:,} e-mails queued")
             # Its e-mails go out on the same workers; the next night starts when they are sent.
+            if self.discard_first_emails:
+                OutboxEmail.objects.filter(sent_at__isnull=True).update(sent_at=timezone.now())
+                self.stdout.write("  e-mails marked sent, not sent (--discard-first-emails)")
             sending = self._wait_for_outbox(worker)
             self.stdout.write(f"  e-mails sent {sending:.2f}s after the run finished")
             measure.a_day(customer_ids=ids, fraction=daily_change, progress=self.stdout.write)
-            wall, run, emails = self._nightly_run(ids, batch_size, queue, worker)
+            wall, run, emails = self._nightly_run(ids, batch_size, queue, worker, full=False)
+            self.stdout.write(
+                f"nightly: {run.processed:,} customers processed, {run.failed} failed, "
+                f"{emails:,} e-mails queued"
+            )
+            self.stdout.write(
+                f"nightly job: wall {wall:.2f}s with 2 worker processes, raw {raw_seconds:.2f}s, "
+                f"ratio {wall / raw_seconds:.2f} (regular night: every customer changed)"
+            )
+            self._wait_for_outbox(worker)
+            changed = measure.a_quiet_day(
+                customer_ids=ids, share=CHANGED_SHARE, fraction=daily_change, progress=self.stdout.write
+            )
+            quiet, run, emails = self._nightly_run(ids, batch_size, queue, worker, full=False)
+            wrong = reference.differences(
+                stored=reference.stored_counts(customer_ids=ids), raw=reference.raw_recount(customer_ids=ids)
+            )
+            memory = peak_memory(worker.pid)
         finally:
             worker.terminate()
             worker.wait(timeout=60)
         self.stdout.write(
-            f"nightly: {run.processed:,} customers processed, {run.failed} failed, {emails:,} e-mails queued"
+            f"incremental night: {len(changed):,} of {len(ids):,} customers changed, {run.processed:,} "
+            f"processed, {run.failed} failed, {emails:,} e-mails queued; wall {quiet:.2f}s, "
+            f"raw {raw_seconds:.2f}s, ratio {quiet / raw_seconds:.3f}, exact {'no' if wrong else 'yes'}"
         )
         self.stdout.write(
-            f"nightly job: wall {wall:.2f}s with 2 worker processes, raw {raw_seconds:.2f}s, "
-            f"ratio {wall / raw_seconds:.2f}"
+            f"per million user rows: regular night {wall * per_million:.3f}s, "
+            f"incremental night {quiet * per_million:.3f}s"
         )
+        self.stdout.write(memory)
+        return wrong
 
     def _wait_for_outbox(self, worker: subprocess.Popen) -> float:
         started = time.monotonic()

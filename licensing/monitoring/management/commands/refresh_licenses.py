@@ -13,13 +13,19 @@ from portal.models import Customer
 class Command(BaseCommand):
     help = (
         "Runs the nightly job now (recount, usage history, deviations, warnings, signals, e-mail), "
-        "for every active customer or one. Runs every time it is called; waits for or refuses during "
-        "a run that is in progress."
+        "for every active customer or one. Counts the customers whose inputs changed since their last "
+        "count (--full: every customer; --customer: that one). Runs every time it is called; waits for "
+        "or refuses during a run that is in progress."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--customer", help="only this five-digit customer number")
         parser.add_argument("--batch-size", type=int, default=settings.LICENSE_REFRESH_BATCH_SIZE)
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="count every customer again, also those whose inputs did not change (the weekly run does)",
+        )
         parser.add_argument(
             "--wait",
             type=int,
@@ -28,7 +34,7 @@ class Command(BaseCommand):
             help="wait up to this long for a run in progress to finish instead of refusing",
         )
 
-    def handle(self, *args, customer, batch_size, wait, **options):
+    def handle(self, *args, customer, batch_size, wait, full, **options):
         if customer:
             ids = list(Customer.objects.filter(number=customer).values_list("id", flat=True))
             if not ids:
@@ -37,7 +43,10 @@ class Command(BaseCommand):
             ids = list(Customer.objects.filter(is_active=True).order_by("id").values_list("id", flat=True))
         self._wait_for_other_run(wait)
 
-        run = runs.start_run(kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size)
+        run = runs.start_run(
+            kind=RunKind.MANUAL, customer_ids=ids, batch_size=batch_size, full=full or bool(customer)
+        )
+        counted = sum(len(b.customer_ids) for b in RefreshBatch.objects.filter(run=run, recount=True))
         total = len(ids)
         started = time.monotonic()
         done = opened = deviations = emails = 0
@@ -66,7 +75,8 @@ class Command(BaseCommand):
             self._progress(done, total, started)
         self.stderr.write("")
         self.stdout.write(
-            f"refreshed {done - len(failed)} of {total} customers in {time.monotonic() - started:.1f}s: "
+            f"refreshed {done - len(failed)} of {total} customers in {time.monotonic() - started:.1f}s "
+            f"({counted} counted, the others' inputs unchanged): "
             f"{deviations} deviations corrected, {opened} warnings opened, {emails} e-mails queued"
         )
         if failed:

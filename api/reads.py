@@ -278,7 +278,7 @@ def warning_json(warning: LicenseWarning) -> dict:
         "opened_at": warning.opened_at.isoformat(),
         "resolved_at": _time(warning.resolved_at),
         "acknowledged_at": _time(warning.acknowledged_at),
-        "message": warning.message,
+        "message": warning.text,
     }
 
 

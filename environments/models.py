@@ -19,7 +19,9 @@ ENVIRONMENT_CODE_RE = r"^[OTAD][0-9]{5}[A-Z]{2}$"
 
 
 class Environment(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="environments")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="environments", verbose_name=_("klant")
+    )
     code = models.CharField(
         _("omgevingscode"),
         max_length=8,
@@ -84,7 +86,7 @@ class Environment(models.Model):
 class UserIdentity(models.Model):
     """One normalised user code, shared by all environments: counting works on its integer id."""
 
-    code = models.CharField(max_length=150, unique=True)
+    code = models.CharField(max_length=150, unique=True, verbose_name=_("code"))
 
     class Meta:
         verbose_name = _("gebruikerscode")
@@ -98,8 +100,12 @@ class UserIdentity(models.Model):
 
 
 class EnvironmentUser(models.Model):
-    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="users")
-    identity = models.ForeignKey(UserIdentity, on_delete=models.PROTECT, related_name="+")
+    environment = models.ForeignKey(
+        Environment, on_delete=models.CASCADE, related_name="users", verbose_name=_("omgeving")
+    )
+    identity = models.ForeignKey(
+        UserIdentity, on_delete=models.PROTECT, related_name="+", verbose_name=_("gebruikersidentiteit")
+    )
     code = models.CharField(_("gebruikerscode"), max_length=150, help_text=_("Zoals aangeleverd."))
     name = models.CharField(_("naam"), max_length=200, blank=True)
     email = models.EmailField(_("e-mailadres"), blank=True)
@@ -132,7 +138,9 @@ class EnvironmentUser(models.Model):
 
 
 class Employee(models.Model):
-    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="employees")
+    environment = models.ForeignKey(
+        Environment, on_delete=models.CASCADE, related_name="employees", verbose_name=_("omgeving")
+    )
     guid = models.UUIDField(_("GUID"))
     name = models.CharField(_("naam"), max_length=200, blank=True)
     in_service = models.BooleanField(_("in dienst"), default=True)
@@ -150,7 +158,9 @@ class Employee(models.Model):
 
 
 class Declaration(models.Model):
-    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="declarations")
+    environment = models.ForeignKey(
+        Environment, on_delete=models.CASCADE, related_name="declarations", verbose_name=_("omgeving")
+    )
     number = models.CharField(
         _("aangiftenummer"), max_length=100, help_text=_("Genormaliseerd (kleine letters).")
     )
@@ -169,7 +179,9 @@ class Declaration(models.Model):
 
 
 class Client(models.Model):
-    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="clients")
+    environment = models.ForeignKey(
+        Environment, on_delete=models.CASCADE, related_name="clients", verbose_name=_("omgeving")
+    )
     code = models.CharField(_("cliëntcode"), max_length=100, help_text=_("Genormaliseerd (kleine letters)."))
     display_code = models.CharField(_("cliëntcode zoals aangeleverd"), max_length=100)
     name = models.CharField(_("naam"), max_length=200, blank=True)

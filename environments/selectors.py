@@ -10,7 +10,18 @@ count.
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +39,7 @@ from .summary import (
     PROFIT,
     flag_bit,
 )
-from .vocabulary import EnvironmentType, UserKind, user_counts
+from .vocabulary import EnvironmentType, UserKind, employee_kind_label, user_counts
 
 ACCESS_LETTERS = ((PROFIT, "P"), (INSITE, "I"), (OUTSITE, "O"))
 IN_SERVICE = 2
@@ -263,6 +274,12 @@ def _employee_of_user_in_service():
     )
 
 
+def _employee_name():
+    """Per user row: its employee's name (in the same snapshot, so the same environment)."""
+    employees = Employee.objects.filter(environment=OuterRef("environment"), guid=OuterRef("employee_guid"))
+    return Subquery(employees.values("name")[:1])
+
+
 @dataclass(frozen=True)
 class UserDetail:
     code: str
@@ -273,8 +290,8 @@ class UserDetail:
 
 
 def customer_user(customer: Customer, identity_id: int | str) -> UserDetail:
-    """One unique user of the customer with its rows in each active environment; 404 when the
-    customer has no such user (also when another customer has)."""
+    """One unique user of the customer with its rows in each active environment; 404 when the customer
+    has no such user (also when another customer has). Each row names its employee."""
     identity_id = as_id(identity_id)
     if identity_id is None:
         raise Http404("No such user")
@@ -283,7 +300,7 @@ def customer_user(customer: Customer, identity_id: int | str) -> UserDetail:
             identity_id=identity_id, environment__customer=customer, environment__is_active=True
         )
         .select_related("environment")
-        .annotate(employee_in_service=_employee_of_user_in_service())
+        .annotate(employee_in_service=_employee_of_user_in_service(), employee_name=_employee_name())
     )
     if not users:
         raise Http404("No such user")
@@ -360,7 +377,7 @@ class EmployeeList:
                 EmployeeRow(
                     guid=row["guid"],
                     name=row["shown_name"],
-                    kind=row["shown_kind"],
+                    kind=employee_kind_label(row["shown_kind"]),
                     in_service=bool(row["serving"]),
                     presences=[
                         Presence(

@@ -26,6 +26,19 @@ class UserKind(models.TextChoices):
     COWORKER = "coworker", _("Meewerkgebruiker")
 
 
+# An employee's kind is free text from the environment; the kinds AFAS sends get a label, any other
+# text is shown as the environment wrote it.
+EMPLOYEE_KINDS = {
+    "staff": _("Eigen personeel"),
+    "temp": _("Uitzendkracht"),
+    "intern": _("Stagiair"),
+}
+
+
+def employee_kind_label(kind: str) -> str:
+    return str(EMPLOYEE_KINDS.get(kind.strip().lower(), kind)) if kind else ""
+
+
 class Item(models.TextChoices):
     ENVIRONMENTS = "environments", _("Omgevingen")
     EMPLOYEES = "employees", _("Medewerkers")

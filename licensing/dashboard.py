@@ -13,7 +13,7 @@ from environments.vocabulary import EnvironmentType
 from portal.models import Customer
 
 from .models import License, LicenseLine, UsageLevel, usage_level_expression
-from .selectors import lines_in_order
+from .selectors import license_lines, lines_in_order
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,11 @@ class AttentionLine:
 
     @property
     def deviation(self) -> bool:
-        return self.line.has_deviation
+        return self.line.has_deviation and not self.line.granted_pending
+
+    @property
+    def granted(self) -> bool:
+        return self.line.granted_pending
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,7 @@ def dashboard_for(customer: Customer) -> Dashboard:
         )
         for type_ in EnvironmentType
     ]
-    lines = (
-        LicenseLine.objects.filter(license__customer=customer)
-        .alias(usage_level=usage_level_expression())
-        .filter(needs_attention())
-    )
+    lines = license_lines(customer).alias(usage_level=usage_level_expression()).filter(needs_attention())
     return Dashboard(
         customer=customer,
         license=License.objects.filter(customer=customer).first(),

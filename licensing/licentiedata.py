@@ -15,7 +15,7 @@ from portal.models import Customer
 from .models import License, LicenseLine, UsageLevel
 from .monitoring.charts import UsageChart, cached_usage_charts
 from .monitoring.selectors import open_warnings_json
-from .selectors import lines_in_order
+from .selectors import license_lines, lines_in_order
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class LicenseReport:
 def license_report(customer: Customer) -> LicenseReport:
     """The Licentiedata of one customer: every line with its three numbers, as of the last count."""
     license = License.objects.filter(customer=customer).first()
-    lines = lines_in_order(LicenseLine.objects.filter(license=license)) if license else []
+    lines = lines_in_order(license_lines(customer)) if license else []
     return LicenseReport(
         customer=customer,
         license=license,

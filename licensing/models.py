@@ -4,7 +4,7 @@ every change."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import BigIntegerField, Case, Q, Value, When
+from django.db.models import BigIntegerField, Case, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan
@@ -32,7 +32,9 @@ class Edition(models.TextChoices):
 
 
 class License(models.Model):
-    customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="license")
+    customer = models.OneToOneField(
+        Customer, on_delete=models.PROTECT, related_name="license", verbose_name=_("klant")
+    )
     edition = models.CharField(_("editie"), max_length=20, choices=Edition.choices, default=Edition.PROFIT)
     flex = models.BooleanField(_("Flex"), default=False, help_text=_("Flexibele licentie voor medewerkers."))
     counted_at = models.DateTimeField(_("laatst geteld"), null=True, blank=True)
@@ -131,7 +133,9 @@ def usage_level_expression(
 
 
 class LicenseLine(models.Model):
-    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="lines")
+    license = models.ForeignKey(
+        License, on_delete=models.CASCADE, related_name="lines", verbose_name=_("licentie")
+    )
     item = models.CharField(_("onderdeel"), max_length=20, choices=Item.choices)
     scope = models.CharField(_("bereik"), max_length=10, choices=Scope.choices)
     maximum = models.PositiveIntegerField(
@@ -182,6 +186,13 @@ class LicenseLine(models.Model):
         return self.portal != self.maximum
 
     @property
+    def granted_pending(self) -> bool:
+        """A deviation whose cause is the customer's own granted license request (the line's newest
+        change is that grant): no problem, the nightly run shows it. Needs `last_source` annotated
+        (`last_change_source()`); a line read without it is never taken for one."""
+        return self.has_deviation and getattr(self, "last_source", None) == MutationSource.REQUEST
+
+    @property
     def level(self) -> UsageLevel:
         return usage_level(maximum=self.maximum, in_use=self.in_use)
 
@@ -189,18 +200,29 @@ class LicenseLine(models.Model):
 class MutationSource(models.TextChoices):
     """Where a LicenseMutation came from (its `source` column)."""
 
-    PORTAL = "portal", _("portaal")
-    BACKOFFICE = "backoffice", _("backoffice")
-    REQUEST = "request", _("licentieaanvraag")
+    PORTAL = "portal", _("Portaal")
+    BACKOFFICE = "backoffice", _("Back office")
+    REQUEST = "request", _("Licentieaanvraag")
     API = "api", _("API")
 
 
 class LicenseMutation(AppendOnlyModel):
     """One accepted change of a license count. Append-only: never updated or deleted."""
 
-    line = models.ForeignKey(LicenseLine, on_delete=models.PROTECT, related_name="mutations")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="license_mutations")
-    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    line = models.ForeignKey(
+        LicenseLine, on_delete=models.PROTECT, related_name="mutations", verbose_name=_("licentieregel")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="license_mutations", verbose_name=_("klant")
+    )
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contactpersoon"),
+    )
     # The vendor staff user of a back-office change (the admin, an approved request); `by` keeps the
     # name should the account be deleted.
     user = models.ForeignKey(
@@ -233,6 +255,28 @@ class LicenseMutation(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.line}: {self.old_maximum} → {self.new_quantity}"
 
+    @classmethod
+    def last_change_source(cls, line: Combinable | str = "pk") -> Subquery:
+        """Per line: where its newest change came from, as a subquery of the line's own query."""
+        newest = cls.objects.filter(line=OuterRef(line)).order_by("-created_at", "-id")
+        return Subquery(newest.values("source")[:1])
+
+    @property
+    def actor(self) -> str:
+        """Who made the change as the customer reads it: a person, an API key or the vendor, never a
+        command name or a staff account (`by` keeps those for the audit)."""
+        if self.contact_id is not None:
+            return self.contact.name
+        if self.source == MutationSource.API:
+            return _("API-sleutel “%(name)s”") % {"name": self.by}
+        if self.source == MutationSource.REQUEST:
+            return _("Leverancier (goedgekeurde licentieaanvraag)")
+        if self.source == MutationSource.BACKOFFICE:
+            if self.user_id is None:  # set_entitlement: a contract change arriving from billing
+                return _("Leverancier (contractwijziging)")
+            return _("Leverancier (back office)")
+        return self.by
+
 
 class RequestStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Ingediend")
@@ -252,7 +296,9 @@ class LicenseRequest(models.Model):
     the decision; vendor staff arrange the rest).
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="license_requests")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="license_requests", verbose_name=_("klant")
+    )
     line = models.ForeignKey(
         LicenseLine,
         on_delete=models.PROTECT,

@@ -23,7 +23,10 @@ def lines_in_order(lines) -> list[LicenseLine]:
 
 
 def license_lines(customer: Customer) -> QuerySet[LicenseLine]:
-    return LicenseLine.objects.filter(license__customer=customer)
+    """The customer's lines, each knowing whether its deviation is a granted request (`granted_pending`)."""
+    return LicenseLine.objects.filter(license__customer=customer).annotate(
+        last_source=LicenseMutation.last_change_source()
+    )
 
 
 def license_line_for(
@@ -33,8 +36,10 @@ def license_line_for(
     and the contact is not its Beheerder."""
     membership = membership_for(contact, customer.id)
     try:
-        line = LicenseLine.objects.select_related("license").get(
-            pk=as_id(line_id), license__customer_id=membership.customer_id
+        line = (
+            LicenseLine.objects.select_related("license")
+            .annotate(last_source=LicenseMutation.last_change_source())
+            .get(pk=as_id(line_id), license__customer_id=membership.customer_id)
         )
     except LicenseLine.DoesNotExist:
         raise Http404("No such license line") from None

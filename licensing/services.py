@@ -120,6 +120,13 @@ def line_change_quantity(
             raise PermissionDenied(NOT_BEHEERDER)
         _check_quantity(license=line.license, item=line.item, quantity=quantity)
         deviation = line.has_deviation
+        if deviation:
+            # A deviation the customer's own granted request caused asks no confirmation: the grant
+            # is the number the customer asked for (the nightly run shows it in the portal).
+            line.last_source = (
+                LicenseMutation.objects.filter(line=line).values_list("source", flat=True).first()
+            )
+            deviation = not line.granted_pending
         if deviation and not acknowledge_deviation:
             raise DeviationNotAcknowledged(
                 DEVIATION_NOT_ACKNOWLEDGED, maximum=line.maximum, portal=line.portal

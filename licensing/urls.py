@@ -26,6 +26,7 @@ urlpatterns = [
     path("signalen/", signal_pages.signal_list, name="signals"),
     path("signalen/<int:signal_id>/kopieren/", signal_pages.signal_copy_view, name="signal_copy"),
     path("signalen/<int:signal_id>/wijzigen/", signal_pages.signal_edit, name="signal_edit"),
+    path("signalen/<int:signal_id>/verwijderen/", signal_pages.signal_delete_view, name="signal_delete"),
     path("onderhoud-gebruikers/", maintenance.users, name="maintenance"),
     path("onderhoud-gebruikers/medewerkers/", maintenance.employees, name="maintenance_employees"),
     path("onderhoud-gebruikers/opschonen/", maintenance.cleanup, name="maintenance_cleanup"),

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy
 
 from . import security, services
 from .models import Contact, Customer, Membership, Role, SecurityEvent
@@ -180,6 +181,11 @@ class SecurityEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ["customer__number", "actor_name", "subject", "ip_address"]
     date_hierarchy = "created_at"
 
+
+# The back office carries the portal's name, not "Django administration".
+admin.site.site_header = gettext_lazy("Licentieportaal — back office")
+admin.site.site_title = gettext_lazy("Licentieportaal back office")
+admin.site.index_title = gettext_lazy("Klanten, licenties en meldingen")
 
 # Deleting an account deletes its contact and memberships with it: through the same guard.
 admin.site.unregister(get_user_model())

@@ -1,9 +1,11 @@
 from functools import cached_property
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 
 from .models import Contact, Membership
-from .selectors import SESSION_CUSTOMER_KEY, memberships_of
+from .selectors import SESSION_CUSTOMER_KEY, beheerder_names, memberships_of
 
 
 class PortalHeader:
@@ -26,7 +28,12 @@ class PortalHeader:
             contact = user.contact
         except Contact.DoesNotExist:
             return []
-        return list(memberships_of(contact).order_by("customer__number"))
+        memberships = memberships_of(contact).order_by("customer__number")
+        # What the apps add to the header (the menu's count of open items), as subqueries of this
+        # same query: named in settings, since the tenancy core imports no other app.
+        for name, path in settings.PORTAL_HEADER_ANNOTATIONS.items():
+            memberships = memberships.annotate(**{name: import_string(path)()})
+        return list(memberships)
 
     @cached_property
     def membership(self) -> Membership | None:
@@ -39,6 +46,12 @@ class PortalHeader:
     @property
     def customer(self):
         return self.membership.customer if self.membership else None
+
+    @cached_property
+    def beheerders(self) -> str:
+        """The Beheerders' names, for a page that tells a Medewerker who may do what it may not:
+        read only when a template asks."""
+        return ", ".join(beheerder_names(self.customer)) if self.customer else ""
 
     @property
     def can_switch(self) -> bool:

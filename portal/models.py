@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .append_only import AppendOnlyModel
 
@@ -47,9 +48,17 @@ class Customer(models.Model):
 class Contact(models.Model):
     """A person who logs into the portal; the Django user's username is the e-mail address."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact", verbose_name=_("account")
+    )
     name = models.CharField(_("naam"), max_length=200)
-    customers = models.ManyToManyField(Customer, through="Membership", related_name="contacts")
+    customers = models.ManyToManyField(
+        Customer, through="Membership", related_name="contacts", verbose_name=_("klanten")
+    )
+    # The language the contact last chose in the menu: its e-mails are written in it (blank: the default).
+    language = models.CharField(
+        _("taal"), max_length=10, choices=settings.LANGUAGES, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("contactpersoon")
@@ -66,7 +75,8 @@ class Contact(models.Model):
 
 class Role(models.TextChoices):
     NONE = "", _("Geen rol")
-    MEDEWERKER = "medewerker", _("Medewerker")
+    # "rol": in English the role is "Staff member", not the item "Employees" (Medewerkers).
+    MEDEWERKER = "medewerker", pgettext_lazy("rol", "Medewerker")
     BEHEERDER = "beheerder", _("Beheerder")
     INCIDENTENBEHEER = "incidentenbeheer", _("Incidentenbeheer")
 
@@ -74,8 +84,12 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A contact's role for one customer; only a Beheerder may change license counts."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="memberships")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="memberships")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("contactpersoon")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("klant")
+    )
     role = models.CharField(_("rol"), max_length=20, choices=Role.choices, blank=True)
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 

@@ -174,3 +174,12 @@ def second_steps_of(user) -> dict:
         "unused_codes": len(codes.get_unused_codes()) if codes else 0,
         "total_codes": len(codes.generate_codes()) if codes else 0,
     }
+
+
+def beheerder_names(customer: Customer) -> list[str]:
+    """The names of the customer's Beheerders: who a Medewerker asks for what only they may do."""
+    return list(
+        Membership.objects.filter(customer=customer, role=Role.BEHEERDER)
+        .order_by("contact__name")
+        .values_list("contact__name", flat=True)
+    )

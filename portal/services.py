@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from . import ratelimit, security
 from .accounts import UNUSABLE_ADDRESS, record_email_address, username_for
 from .errors import DomainError
+from .i18n import supported_language
 from .models import Contact, Customer, Membership, Role, SecurityEventKind
 from .tasks import send_invitation
 
@@ -216,6 +217,12 @@ def _refuse_last_beheerder(membership: Membership) -> None:
     )
     if not others:
         raise ContactError(LAST_BEHEERDER)
+
+
+def contact_remember_language(*, user: AbstractBaseUser, language: str) -> None:
+    """The language a contact chose in the menu, kept for the e-mails written outside any request."""
+    if language:
+        Contact.objects.filter(user_id=user.pk).update(language=supported_language(language))
 
 
 def _record(membership: Membership, kind: SecurityEventKind, *, by: Actor, ip: str | None, **details) -> None:

@@ -167,6 +167,10 @@ MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="nl")
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Per membership in the page header: the menu's count of open warnings and live deviations.
+PORTAL_HEADER_ANNOTATIONS = {"open_items": "licensing.monitoring.selectors.open_items_count"}
+# Per-language date formats (Dutch months in lower case); templates use DATE_FORMAT / DATETIME_FORMAT.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True

@@ -304,4 +304,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = i18n.set_language(request)
     if isinstance(response, HttpResponseRedirect):
         response["Location"] = next_url(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        # Remembered for the e-mails the contact gets (the nightly warnings, written in no request).
+        services.contact_remember_language(user=request.user, language=request.POST.get("language", ""))
     return response

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -74,6 +75,13 @@ def send_analysis(*, contact_id: int, customer_id: int) -> bool:
         logger.info("analysis for contact %s, customer %s not sent: no membership", contact_id, customer_id)
         return False
     customer, contact = membership.customer, membership.contact
+    # In the language the contact chose in the menu; the task runs outside any request.
+    with translation.override(contact.language or settings.LANGUAGE_CODE):
+        _send(customer=customer, contact=contact)
+    return True
+
+
+def _send(*, customer, contact) -> None:
     message = EmailMessage(
         subject=_("Licentietelling analyse %(number)s %(name)s")
         % {"number": customer.number, "name": customer.name},
@@ -86,4 +94,3 @@ def send_analysis(*, contact_id: int, customer_id: int) -> bool:
         handle.seek(0)
         message.attach(analysis_filename(customer), handle.read(), XLSX_CONTENT_TYPE)
     message.send()
-    return True

@@ -17,17 +17,20 @@ from .workbook import XLSX_CONTENT_TYPE, analysis_filename, build_workbook
 
 
 class AnalysisRequestForm(forms.Form):
+    # Filled in with the contact's own address and read-only: the analysis goes nowhere else (the
+    # service checks it all the same).
     email = forms.EmailField(
         label=_("Uw e-mailadres"),
         max_length=254,
         help_text=_("Het e-mailadres waarmee u inlogt; de analyse wordt alleen daarheen gestuurd."),
+        widget=forms.EmailInput(attrs={"readonly": True, "autocomplete": "email"}),
     )
 
 
 @require_http_methods(["GET", "POST"])
 @for_current_customer()
 def request_analysis(request, membership):
-    form = AnalysisRequestForm(request.POST or None)
+    form = AnalysisRequestForm(request.POST or None, initial={"email": membership.contact.email})
     if form.is_valid():
         try:
             request_analysis_service(membership=membership, email=form.cleaned_data["email"])

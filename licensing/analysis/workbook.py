@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import BinaryIO
 
 from django.db.models import Case, Count, IntegerField, Max, Min, Q, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
@@ -34,6 +34,10 @@ CHUNK_SIZE = 500
 
 PRODUCT_NAMES = {"profit": "Profit", "insite": "InSite", "outsite": "OutSite"}
 HEADER_FONT = Font(bold=True)
+# Over the license: "available" below zero stands out in red, not by colour alone (the Niveau column).
+OVER_FONT = Font(bold=True, color="B42318")
+# Dates as the reader's language writes them (Dutch: day-month-year); Excel has no locale of its own here.
+DATE_FORMATS = {"nl": "d-m-yyyy hh:mm", "en": "d mmm yyyy hh:mm"}
 # What XML 1.0 cannot hold: openpyxl refuses these C0 controls (IllegalCharacterError), and a lone
 # surrogate or U+FFFE/U+FFFF would make the file unreadable. Shown as U+FFFD instead.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -93,8 +97,21 @@ class _Sheet:
             cell.font = font
         return cell
 
+    def cell(self, value):
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, datetime):
+            cell = WriteOnlyCell(self.sheet, value=value)
+            cell.number_format = DATE_FORMATS.get(translation.get_language(), DATE_FORMATS["nl"])
+            return cell
+        if isinstance(value, int) and value < 0:
+            cell = WriteOnlyCell(self.sheet, value=value)
+            cell.font = OVER_FONT
+            return cell
+        return value
+
     def _write(self, row) -> None:
-        self.sheet.append([self.text(value) if isinstance(value, str) else value for value in row])
+        self.sheet.append([self.cell(value) for value in row])
         self.rows += 1
 
     def preamble(self, *rows) -> None:
@@ -112,11 +129,28 @@ class _Sheet:
         self.sheet.auto_filter.ref = f"A{self.header_row}:{get_column_letter(self.width)}{self.rows}"
 
 
+def _without_empty_columns(headers: list, rows: list[list]) -> tuple[list, list[list]]:
+    """Leave out the columns that hold nothing in any row (no deviation, no description, ...)."""
+    keep = [i for i in range(len(headers)) if not rows or any(row[i] not in (None, "") for row in rows)]
+    return [headers[i] for i in keep], [[row[i] for i in keep] for row in rows]
+
+
 def _license_sheet(workbook: Workbook, customer: Customer) -> None:
     report = license_report(customer)
-    sheet = _Sheet(
-        workbook,
-        _("Licentiedata"),
+    rows = [
+        [
+            str(line.get_item_display()),
+            str(line.get_scope_display()),
+            line.maximum,
+            line.portal,
+            line.in_use,
+            line.available,
+            str(line.level.label),
+            _("ja") if line.has_deviation else "",
+        ]
+        for line in report.lines
+    ]
+    headers, rows = _without_empty_columns(
         [
             (_("Onderdeel"), 22),
             (_("Bereik"), 20),  # also holds the count time above the table
@@ -127,27 +161,17 @@ def _license_sheet(workbook: Workbook, customer: Customer) -> None:
             (_("Niveau"), 14),
             (_("Afwijking"), 11),
         ],
-        header_row=4,
+        rows,
     )
+    sheet = _Sheet(workbook, _("Licentiedata"), headers, header_row=4)
     sheet.preamble(
         [_("Klant"), customer.number, customer.name],
         [_("Geteld op"), _local(report.counted_at) or _("nog niet geteld")],
         [_("Gemaakt op"), _local(timezone.now())],
     )
     sheet.header()
-    for line in report.lines:
-        sheet.append(
-            [
-                str(line.get_item_display()),
-                str(line.get_scope_display()),
-                line.maximum,
-                line.portal,
-                line.in_use,
-                line.available,
-                str(line.level.label),
-                _("ja") if line.has_deviation else "",
-            ]
-        )
+    for row in rows:
+        sheet.append(row)
     sheet.finish()
 
 
@@ -222,7 +246,7 @@ def _employees_sheet(workbook: Workbook, environments: list[Environment]) -> Non
     sheet = _Sheet(
         workbook,
         _("Medewerkers"),
-        [(_("GUID"), 38), (_("Naam"), 28), (_("In dienst"), 11), (_("Omgevingen"), 48)],
+        [(_("Naam"), 28), (_("In dienst"), 11), (_("Omgevingen"), 48), (_("GUID"), 38)],
     )
     sheet.header()
     if environments:
@@ -236,7 +260,7 @@ def _employees_sheet(workbook: Workbook, environments: list[Environment]) -> Non
             Employee.objects.filter(environment__in=environments)
             .values("guid")
             .annotate(shown_name=Max("name"), **marks)
-            .order_by("guid")
+            .order_by("shown_name", "guid")
             .values_list("guid", "shown_name", *marks)
         )
         out_of_service, yes, no = _("uit dienst"), _yes_no(True), _yes_no(False)
@@ -248,34 +272,29 @@ def _employees_sheet(workbook: Workbook, environments: list[Environment]) -> Non
             ]
             # Counted as employee when in service in at least one active environment.
             serving = any(mark and mark & IN_SERVICE for mark in env_marks)
-            sheet.append([str(guid), name or None, yes if serving else no, ", ".join(places)])
+            sheet.append([name or None, yes if serving else no, ", ".join(places), str(guid)])
     sheet.finish()
 
 
 def _environments_sheet(workbook: Workbook, customer: Customer, environments: list[Environment]) -> None:
-    sheet = _Sheet(
-        workbook,
-        _("Omgevingen"),
-        [
-            (_("Omgevingscode"), 15),
-            (_("Type"), 12),
-            (_("Omschrijving"), 28),
-            (_("Actief"), 8),
-            (_("Uit gebruik sinds"), 19),
-            (_("Gegevens van"), 19),
-            (_("Gegevens ingelezen"), 19),
-            (_("Gebruikers"), 12),
-            (_("Profit-gebruikers"), 17),
-            (_("InSite-gebruikers"), 17),
-            (_("OutSite-gebruikers"), 18),
-            (_("Geblokkeerd"), 13),
-            (_("Meewerkgebruikers"), 18),
-            (_("Medewerkers in dienst"), 21),
-            (_("Aangiften"), 11),
-            (_("Cliënten"), 10),
-        ],
-    )
-    sheet.header()
+    headers = [
+        (_("Omgevingscode"), 15),
+        (_("Type"), 12),
+        (_("Omschrijving"), 28),
+        (_("Actief"), 8),
+        (_("Uit gebruik sinds"), 19),
+        (_("Gegevens van"), 19),
+        (_("Gegevens ingelezen"), 19),
+        (_("Gebruikers"), 12),
+        (_("Profit-gebruikers"), 17),
+        (_("InSite-gebruikers"), 17),
+        (_("OutSite-gebruikers"), 18),
+        (_("Geblokkeerd"), 13),
+        (_("Meewerkgebruikers"), 18),
+        (_("Medewerkers in dienst"), 21),
+        (_("Aangiften"), 11),
+        (_("Cliënten"), 10),
+    ]
     of_customer = Q(environment__customer=customer)
     users = {
         row["environment_id"]: row
@@ -292,9 +311,10 @@ def _environments_sheet(workbook: Workbook, customer: Customer, environments: li
     employees = _counts_per_environment(Employee.objects.filter(of_customer, in_service=True))
     declarations = _counts_per_environment(Declaration.objects.filter(of_customer))
     clients = _counts_per_environment(Client.objects.filter(of_customer))
+    rows = []
     for environment in environments:
         counts = users.get(environment.id, {})
-        sheet.append(
+        rows.append(
             [
                 environment.code,
                 str(environment.get_type_display()),
@@ -314,6 +334,11 @@ def _environments_sheet(workbook: Workbook, customer: Customer, environments: li
                 clients.get(environment.id, 0),
             ]
         )
+    headers, rows = _without_empty_columns(headers, rows)
+    sheet = _Sheet(workbook, _("Omgevingen"), headers)
+    sheet.header()
+    for row in rows:
+        sheet.append(row)
     sheet.finish()
 
 
@@ -334,8 +359,47 @@ def build_workbook(*, customer: Customer, output: str | BinaryIO) -> None:
     )
     active = [environment for environment in environments if environment.is_active]
     workbook = Workbook(write_only=True)
+    _explanation_sheet(workbook)
     _license_sheet(workbook, customer)
     _users_sheet(workbook, active)
     _employees_sheet(workbook, active)
     _environments_sheet(workbook, customer, environments)
     workbook.save(output)
+
+
+def _explanation_sheet(workbook: Workbook) -> None:
+    """What each sheet and number means, inside the workbook (the e-mail that brings it may be lost)."""
+    sheet = _Sheet(workbook, _("Uitleg"), [(_("Tabblad"), 18), (_("Wat het toont"), 110)])
+    sheet.header()
+    for name, meaning in (
+        (
+            _("Licentiedata"),
+            _(
+                "Per onderdeel en bereik: het maximum waar u recht op heeft, het aantal dat het portaal "
+                "toont, het aantal in gebruik bij de laatste telling en wat nog beschikbaar is. Een "
+                "negatief aantal beschikbaar (rood) betekent dat er meer in gebruik is dan de licentie "
+                "toestaat; de kolom Niveau zegt het ook in woorden."
+            ),
+        ),
+        (
+            _("Gebruikers"),
+            _(
+                "Elke unieke gebruiker (op gebruikerscode, hoofdletterongevoelig) met per actieve omgeving "
+                "de toegang (P = Profit, I = InSite, O = OutSite) en of hij telt. Geblokkeerde gebruikers "
+                "en meewerkgebruikers tellen niet."
+            ),
+        ),
+        (
+            _("Medewerkers"),
+            _(
+                "Elke medewerker per GUID: telt één keer als hij in ten minste één actieve omgeving in "
+                "dienst is."
+            ),
+        ),
+        (
+            _("Omgevingen"),
+            _("Alle omgevingen met hun gegevens en aantallen; alleen actieve omgevingen tellen."),
+        ),
+    ):
+        sheet.append([name, meaning])
+    sheet.finish()

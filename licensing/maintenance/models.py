@@ -14,11 +14,25 @@ class UserBlockChange(AppendOnlyModel):
     this records what was done in the portal, not the state the environment reports later.
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="user_block_changes")
-    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="user_block_changes", verbose_name=_("klant")
+    )
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contactpersoon"),
+    )
     by = models.CharField(_("door"), max_length=254)
     created_at = models.DateTimeField(_("tijdstip"), auto_now_add=True, db_index=True)
-    identity = models.ForeignKey("environments.UserIdentity", on_delete=models.PROTECT, related_name="+")
+    identity = models.ForeignKey(
+        "environments.UserIdentity",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("gebruikersidentiteit"),
+    )
     user_code = models.CharField(_("gebruikerscode"), max_length=150)
     environments = models.JSONField(_("omgevingen"), default=list)
     all_environments = models.BooleanField(_("in alle omgevingen"), default=False)

@@ -1,6 +1,7 @@
 """The nightly job in the back office: runs with their batches, warnings, signals and the outbox."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from portal.admin import ReadOnlyAdmin
 
@@ -36,10 +37,15 @@ class RefreshRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(LicenseWarning)
 class LicenseWarningAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ["opened_at", "customer", "kind", "line", "environment", "resolved_at", "acknowledged_at"]
+    list_display = ["opened_at", "customer", "kind", "text", "environment", "resolved_at", "acknowledged_at"]
     list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter), "cause"]
-    list_select_related = ["customer", "line__license__customer", "environment"]
-    search_fields = ["=customer__number", "message"]
+    list_select_related = ["customer", "environment"]
+    search_fields = ["=customer__number", "=environment__code"]
+
+    @admin.display(description=_("melding"))
+    def text(self, warning: LicenseWarning) -> str:
+        return warning.text
+
     date_hierarchy = "opened_at"
 
 

@@ -12,11 +12,15 @@ from environments.vocabulary import Item, Scope
 from licensing.models import LicenseLine
 from portal.models import Contact, Customer
 
+from .texts import signal_name, warning_text
+
 
 class UsageSnapshot(models.Model):
     """In use and maximum of one line on one day: the history behind charts and forecasts."""
 
-    line = models.ForeignKey(LicenseLine, on_delete=models.CASCADE, related_name="snapshots")
+    line = models.ForeignKey(
+        LicenseLine, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("licentieregel")
+    )
     date = models.DateField(_("datum"))
     in_use = models.PositiveIntegerField(_("in gebruik"))
     maximum = models.PositiveIntegerField(_("maximum"))
@@ -63,7 +67,9 @@ class RefreshRun(models.Model):
 class RefreshBatch(models.Model):
     """A slice of a run's customers, processed by one task; `done_at` makes a redelivered task a no-op."""
 
-    run = models.ForeignKey(RefreshRun, on_delete=models.CASCADE, related_name="batches")
+    run = models.ForeignKey(
+        RefreshRun, on_delete=models.CASCADE, related_name="batches", verbose_name=_("run")
+    )
     customer_ids = models.JSONField(_("klanten"))
     # False: the customers' inputs did not change since their last count; the batch checks staleness
     # only (see nightly.refresh_customers).
@@ -103,7 +109,12 @@ class Signal(models.Model):
     """
 
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="signals"
+        Customer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="signals",
+        verbose_name=_("klant"),
     )
     name = models.CharField(_("naam"), max_length=200)
     item = models.CharField(_("onderdeel"), max_length=20, choices=Item.choices)
@@ -119,7 +130,12 @@ class Signal(models.Model):
     is_active = models.BooleanField(_("actief"), default=True)
     is_builtin = models.BooleanField(_("standaard"), default=False)
     copied_from = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name=_("gekopieerd van"),
     )
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
@@ -140,7 +156,12 @@ class Signal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the built-in signal's name is a message id)."""
+        return signal_name(self.name, builtin=self.is_builtin)
 
 
 class LicenseWarning(models.Model):
@@ -149,19 +170,39 @@ class LicenseWarning(models.Model):
     A deviation (afwijking) is a warning of kind `deviation` that keeps the numbers found.
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="license_warnings")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="license_warnings", verbose_name=_("klant")
+    )
     kind = models.CharField(_("soort"), max_length=12, choices=WarningKind.choices)
     line = models.ForeignKey(
-        LicenseLine, on_delete=models.CASCADE, null=True, blank=True, related_name="warnings"
+        LicenseLine,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="warnings",
+        verbose_name=_("licentieregel"),
     )
     environment = models.ForeignKey(
-        "environments.Environment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "environments.Environment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("omgeving"),
     )
     signal = models.ForeignKey(
-        Signal, on_delete=models.CASCADE, null=True, blank=True, related_name="warnings"
+        Signal,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="warnings",
+        verbose_name=_("signaal"),
     )
-    run = models.ForeignKey(RefreshRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    message = models.TextField(_("melding"))
+    run = models.ForeignKey(
+        RefreshRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("run")
+    )
+    # What the warning says, as parameters of its kind: `text` renders them in the reader's language.
+    params = models.JSONField(_("gegevens"), default=dict, blank=True)
     maximum = models.PositiveIntegerField(_("maximum"), null=True, blank=True)
     portal = models.PositiveIntegerField(_("portaalaantal"), null=True, blank=True)
     in_use = models.PositiveIntegerField(_("in gebruik"), null=True, blank=True)
@@ -204,7 +245,12 @@ class LicenseWarning(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.customer_id} {self.get_kind_display()}: {self.message[:60]}"
+        return f"{self.customer_id} {self.get_kind_display()}: {self.text[:60]}"
+
+    @property
+    def text(self) -> str:
+        """What the warning says, in the active language."""
+        return warning_text(self.kind, self.params)
 
     @property
     def is_open(self) -> bool:
@@ -222,7 +268,12 @@ class OutboxEmail(models.Model):
     """
 
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox_emails"
+        Customer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_emails",
+        verbose_name=_("klant"),
     )
     to = models.EmailField(_("aan"))
     subject = models.CharField(_("onderwerp"), max_length=250)
@@ -251,10 +302,14 @@ class CustomerRefresh(models.Model):
     """When the nightly steps last succeeded and last failed for a customer: the "since the last run"
     behind a deviation's likely cause."""
 
-    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="license_refresh")
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="license_refresh", verbose_name=_("klant")
+    )
     refreshed_at = models.DateTimeField(_("laatst vernieuwd"), null=True, blank=True)
     failed_at = models.DateTimeField(_("laatst mislukt"), null=True, blank=True)
-    run = models.ForeignKey(RefreshRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    run = models.ForeignKey(
+        RefreshRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("run")
+    )
 
     class Meta:
         db_table = "licensing_customerrefresh"

@@ -14,16 +14,15 @@ from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _g
+from django.utils import timezone
 
 from environments.inputs import input_versions, inputs_counted
 from environments.models import Environment
 from environments.summary import user_summaries_age
-from environments.vocabulary import Item, Scope
 from licensing.models import License, LicenseLine, LicenseMutation, MutationSource
 from licensing.recount import recount_customers
 
+from . import texts
 from .models import (
     CustomerRefresh,
     DeviationCause,
@@ -48,10 +47,6 @@ class BatchResult:
     emails: int = 0
     failed: list[int] = field(default_factory=list)
     errors: dict[int, str] = field(default_factory=dict)  # failed customer id: its error
-
-
-def _label(item: str, scope: str) -> str:
-    return f"{Item(item).label} ({Scope(scope).label})"
 
 
 # A change since the last good run that explains a deviation; a change in the portal sets both numbers.
@@ -82,7 +77,7 @@ def refresh_customers(
         return result
     now = now or timezone.now()
     signal = ensure_builtin_signal()
-    with transaction.atomic(), translation.override("nl"):
+    with transaction.atomic():
         # Serialises concurrent runs over the same customer (a manual run during the scheduled one).
         licenses = _lock_licenses(ids)
         if len(licenses) < len(ids):
@@ -117,7 +112,9 @@ def refresh_customers(
         }
         opened = _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
         created = LicenseWarning.objects.bulk_create(deviations + opened)
-        recipients_of = {s.id: {c.user.email for c in s.recipients.all() if c.user.email} for s in signals}
+        recipients_of = {
+            s.id: {c.user.email: c.language for c in s.recipients.all() if c.user.email} for s in signals
+        }
         result.deviations = len(deviations)
         result.opened = len(created)
         result.emails = queue_warning_emails(warnings=created, recipients_of=recipients_of)
@@ -153,7 +150,7 @@ def check_customers(
     # A check batch is a run of consecutive customer ids: its reads take the range through an index
     # (as many as 5,000 ids, an id list would be looked up one by one), and keep the batch's own.
     in_range = {"customer_id__gte": ids[0], "customer_id__lte": ids[-1]}
-    with transaction.atomic(), translation.override("nl"):
+    with transaction.atomic():
         wanted = {WarningKind.STALE_DATA: _stale_data(ids=ids, now=now)}
         if any(_warning_changes(ids=ids, wanted=wanted, in_range=in_range)):
             # Something to open or resolve: again under the licenses' lock, as a full run takes it.
@@ -234,10 +231,6 @@ def _sync_deviations(*, ids: list[int], lines: list[dict], run: RefreshRun | Non
     for line in deviating:
         current = locked[line["id"]]
         previous = last.get(line["customer_id"], {})
-        message = _g(
-            "%(line)s: het portaal toonde %(portal)s, u heeft feitelijk recht op %(maximum)s. "
-            "Het portaalaantal is bijgewerkt naar %(maximum)s."
-        ) % {"line": _label(line["item"], line["scope"]), **current}
         found.append(
             LicenseWarning(
                 customer_id=line["customer_id"],
@@ -254,7 +247,12 @@ def _sync_deviations(*, ids: list[int], lines: list[dict], run: RefreshRun | Non
                 ),
                 opened_at=now,
                 resolved_at=now,
-                message=message,
+                params=texts.deviation_params(
+                    item=line["item"],
+                    scope=line["scope"],
+                    portal=current["portal"],
+                    maximum=current["maximum"],
+                ),
             )
         )
         line["portal"] = line["maximum"] = current["maximum"]
@@ -277,17 +275,15 @@ def _over_use(*, lines: list[dict]) -> Wanted:
 
 
 def _over_use_warning(line: dict) -> LicenseWarning:
-    message = _g(
-        "%(line)s: %(in_use)s in gebruik, terwijl u recht heeft op %(maximum)s. Verlaag het "
-        "gebruik of verhoog de licentie."
-    ) % {"line": _label(line["item"], line["scope"]), **line}
     return LicenseWarning(
         customer_id=line["customer_id"],
         kind=WarningKind.OVER_USE,
         line_id=line["id"],
         maximum=line["maximum"],
         in_use=line["in_use"],
-        message=message,
+        params=texts.over_use_params(
+            item=line["item"], scope=line["scope"], in_use=line["in_use"], maximum=line["maximum"]
+        ),
     )
 
 
@@ -315,28 +311,15 @@ def _stale_data(*, ids: list[int], now: datetime) -> Wanted:
 
 
 def _stale_data_warning(environment: dict) -> LicenseWarning:
-    taken = environment["data_taken_at"]
-    if taken is None:
-        message = _g(
-            "Van omgeving %(code)s zijn nog nooit gegevens ontvangen: de geplande verversing van de "
-            "licentiegegevens draait niet. Controleer of de taak in de omgeving is ingepland en of "
-            "de omgeving het portaal kan bereiken."
-        ) % {"code": environment["code"]}
-    else:
-        message = _g(
-            "De gegevens van omgeving %(code)s zijn van %(taken)s, ouder dan %(hours)s uur: de "
-            "geplande verversing van de licentiegegevens draait niet. Controleer of de taak in de "
-            "omgeving is ingepland en of de omgeving het portaal kan bereiken."
-        ) % {
-            "code": environment["code"],
-            "taken": timezone.localtime(taken).strftime("%d-%m-%Y %H:%M"),
-            "hours": int(STALE_AFTER.total_seconds() // 3600),
-        }
     return LicenseWarning(
         customer_id=environment["customer_id"],
         kind=WarningKind.STALE_DATA,
         environment_id=environment["id"],
-        message=message,
+        params=texts.stale_data_params(
+            code=environment["code"],
+            taken_at=environment["data_taken_at"],
+            hours=int(STALE_AFTER.total_seconds() // 3600),
+        ),
     )
 
 
@@ -358,13 +341,6 @@ def _fired_signals(*, ids: list[int], lines: list[dict], signals: list[Signal]) 
 
 
 def _signal_warning(signal: Signal, line: dict) -> LicenseWarning:
-    available = line["maximum"] - line["in_use"]
-    message = _g("%(signal)s — %(line)s: nog %(available)s beschikbaar (drempel %(threshold)s).") % {
-        "signal": signal.name,
-        "line": _label(line["item"], line["scope"]),
-        "available": max(available, 0),
-        "threshold": signal.threshold,
-    }
     return LicenseWarning(
         customer_id=line["customer_id"],
         kind=WarningKind.SIGNAL,
@@ -372,7 +348,14 @@ def _signal_warning(signal: Signal, line: dict) -> LicenseWarning:
         signal_id=signal.id,
         maximum=line["maximum"],
         in_use=line["in_use"],
-        message=message,
+        params=texts.signal_params(
+            item=line["item"],
+            scope=line["scope"],
+            name=signal.name,
+            builtin=signal.is_builtin,
+            available=line["maximum"] - line["in_use"],
+            threshold=signal.threshold,
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _g
 
 from portal.models import Customer, Membership, Role
@@ -30,18 +30,27 @@ def _send_outbox() -> None:
     send_outbox.delay()
 
 
-def queue_warning_emails(*, warnings: Sequence[LicenseWarning], recipients_of: dict[int, set[str]]) -> int:
+def queue_warning_emails(
+    *, warnings: Sequence[LicenseWarning], recipients_of: dict[int, dict[str, str]]
+) -> int:
+    """One e-mail per customer and address about what newly opened, each in its reader's language.
+
+    `recipients_of` maps a signal to its extra recipients' addresses and languages."""
     if not warnings:
         return 0
     by_customer: dict[int, list[LicenseWarning]] = defaultdict(list)
     for warning in warnings:
         by_customer[warning.customer_id].append(warning)
     beheerders: dict[int, set[str]] = defaultdict(set)
-    for customer_id, email in Membership.objects.filter(
+    language_of: dict[str, str] = {}
+    for signal_recipients in recipients_of.values():
+        language_of.update(signal_recipients)
+    for customer_id, email, language in Membership.objects.filter(
         customer_id__in=by_customer, role=Role.BEHEERDER
-    ).values_list("customer_id", "contact__user__email"):
+    ).values_list("customer_id", "contact__user__email", "contact__language"):
         if email:
             beheerders[customer_id].add(email)
+            language_of[email] = language
     numbers = dict(Customer.objects.filter(id__in=by_customer).values_list("id", "number"))
     link = settings.SITE_URL.rstrip("/") + reverse("licensing:warnings")
     emails = []
@@ -50,22 +59,23 @@ def queue_warning_emails(*, warnings: Sequence[LicenseWarning], recipients_of: d
         for warning in found:
             addresses = set(beheerders[customer_id])
             if warning.kind == WarningKind.SIGNAL:
-                addresses |= recipients_of.get(warning.signal_id, set())
+                addresses |= set(recipients_of.get(warning.signal_id, {}))
             for address in addresses:
                 per_address[address].append(warning)
         for address, listed in sorted(per_address.items()):
             ids = ",".join(str(w.id) for w in sorted(listed, key=lambda w: w.id))
             digest = hashlib.sha256(f"{customer_id}|{address}|{ids}".encode()).hexdigest()
-            emails.append(
-                OutboxEmail(
-                    customer_id=customer_id,
-                    to=address,
-                    subject=_g("Licentieportaal: nieuwe meldingen voor klant %(number)s")
-                    % {"number": numbers[customer_id]},
-                    body=_email_body(listed, link=link),
-                    dedupe_key=f"warnings:{customer_id}:{digest}",
+            with translation.override(language_of.get(address) or settings.LANGUAGE_CODE):
+                emails.append(
+                    OutboxEmail(
+                        customer_id=customer_id,
+                        to=address,
+                        subject=_g("Licentieportaal: nieuwe meldingen voor klant %(number)s")
+                        % {"number": numbers[customer_id]},
+                        body=_email_body(listed, link=link),
+                        dedupe_key=f"warnings:{customer_id}:{digest}",
+                    )
                 )
-            )
     return len(OutboxEmail.objects.bulk_create(emails, ignore_conflicts=True))
 
 
@@ -78,10 +88,10 @@ def _email_body(warnings: list[LicenseWarning], *, link: str) -> str:
         parts += ["", _g("Afwijkingen, gevonden en gecorrigeerd:")]
         for warning in deviations:
             cause = DeviationCause(warning.cause).label if warning.cause else ""
-            parts.append(f"- {warning.message}" + (f" ({_g('oorzaak')}: {cause})" if cause else ""))
+            parts.append(f"- {warning.text}" + (f" ({_g('oorzaak')}: {cause})" if cause else ""))
     if others:
         parts += ["", _g("Nieuwe waarschuwingen:")]
-        parts += [f"- {warning.get_kind_display()}: {warning.message}" for warning in others]
+        parts += [f"- {warning.get_kind_display()}: {warning.text}" for warning in others]
     parts += ["", _g("Bekijk alle afwijkingen en signalen in het portaal:"), link, "", _g("Licentieportaal")]
     return "\n".join(parts) + "\n"
 

@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, Func, IntegerField, Max, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from licensing.models import LicenseLine
+from licensing.selectors import license_lines, lines_in_order
 from portal.models import Customer, Membership
 from portal.selectors import as_id
 
@@ -25,6 +27,28 @@ def warnings_of(customer: Customer, *, kind: str | None = None) -> QuerySet[Lice
     return warnings.order_by(F("resolved_at").desc(nulls_first=True), "-opened_at", "-id")
 
 
+def live_deviations(customer: Customer) -> list[LicenseLine]:
+    """Lines whose portal number differs from the maximum right now: open items of the warnings page
+    until the nightly run brings the portal in line (and records the deviation in the history).
+    A deviation the customer's own granted request caused is one too, shown as granted."""
+    return lines_in_order(license_lines(customer).exclude(portal=F("maximum")))
+
+
+def open_items_count(customer: str = "customer_id") -> Coalesce:
+    """What the menu counts for the customer of each row (a membership): its open warnings and its
+    live deviations, the open items of the warnings page. Subqueries of the row's own query, so the
+    page header that reads the memberships costs no extra query."""
+
+    def count(queryset) -> Coalesce:
+        # COUNT as a plain function, not an aggregate: no GROUP BY, one row per subquery.
+        counted = queryset.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")[:1]
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    warnings = LicenseWarning.objects.filter(customer=OuterRef(customer), resolved_at__isnull=True)
+    lines = LicenseLine.objects.filter(license__customer=OuterRef(customer)).exclude(portal=F("maximum"))
+    return count(warnings) + count(lines)
+
+
 def open_warnings_json(customer: Customer) -> list[dict]:
     """The open warnings as license_report's JSON: fields that do not apply are null."""
     return [
@@ -34,7 +58,7 @@ def open_warnings_json(customer: Customer) -> list[dict]:
             "scope": warning.line.scope if warning.line else None,
             "environment": warning.environment.code if warning.environment else None,
             "opened_at": warning.opened_at.isoformat(),
-            "message": warning.message,
+            "message": warning.text,
         }
         for warning in LicenseWarning.objects.filter(customer=customer, resolved_at__isnull=True)
         .select_related("line", "environment")

@@ -11,9 +11,10 @@ from portal.errors import DomainError
 from portal.models import Contact, Customer, Membership
 
 from .models import LicenseWarning, Signal
+from .texts import BUILTIN_SIGNAL_NAME
 
 # The built-in signal: no customer, applies to every customer; a Beheerder adjusts a copy.
-BUILTIN_SIGNAL_NAME = "Beschikbare aantal Profit-gebruikers van de licentie is bijna op"
+__all__ = ["BUILTIN_SIGNAL_NAME"]
 BUILTIN_SIGNAL_ITEM = Item.PROFIT_USERS
 BUILTIN_SIGNAL_THRESHOLD = 5
 
@@ -53,21 +54,61 @@ def warning_acknowledge(*, warning: LicenseWarning, by: Contact) -> LicenseWarni
     return warning
 
 
-def signal_copy(*, signal: Signal, customer: Customer) -> Signal:
-    """A customer's own copy of a signal, which the Beheerder then adjusts."""
+def copy_name(signal: Signal) -> str:
+    """What a copy is called until the Beheerder names it, in the Beheerder's language."""
+    return str(_("Kopie van %(name)s") % {"name": signal.display_name})[:200]
+
+
+def signal_copy(
+    *,
+    signal: Signal,
+    customer: Customer,
+    name: str | None = None,
+    item: str | None = None,
+    scope: str | None = None,
+    threshold: int | None = None,
+    recipients: list[Contact] | None = None,
+    is_active: bool = True,
+) -> Signal:
+    """A customer's own copy of a signal, as the Beheerder adjusted it in the copy form (what is not
+    given is the original's). Nothing exists before this: the form itself creates nothing."""
+    item = signal.item if item is None else item
+    scope = signal.scope if scope is None else scope
+    if scope and not is_valid_pair(item, scope):
+        raise MonitoringError(ITEM_DOES_NOT_FIT_SCOPE)
+    if recipients is None:
+        recipients = list(signal.recipients.all()) if signal.customer_id == customer.id else []
+    _check_recipients(customer_id=customer.id, recipients=recipients)
     with transaction.atomic():
         copy = Signal.objects.create(
             customer=customer,
-            name=str(_("Kopie van %(name)s") % {"name": signal.name})[:200],
-            item=signal.item,
-            scope=signal.scope,
-            threshold=signal.threshold,
+            name=(name or copy_name(signal))[:200],
+            item=item,
+            scope=scope,
+            threshold=signal.threshold if threshold is None else threshold,
+            is_active=is_active,
             copied_from=signal,
         )
-        if signal.customer_id == customer.id:
-            copy.recipients.set(signal.recipients.all())
+        copy.recipients.set(recipients)
         mark_inputs_changed(customer_ids=[customer.id])
     return copy
+
+
+def signal_delete(*, signal: Signal) -> None:
+    """Delete a customer's own signal (a copy); the built-in one stays. Its warnings go with it."""
+    if signal.is_builtin or signal.customer_id is None:
+        raise MonitoringError(BUILTIN_IS_READ_ONLY)
+    _signal_delete(signal=signal)
+
+
+def _check_recipients(*, customer_id: int, recipients: list[Contact]) -> None:
+    allowed = set(
+        Membership.objects.filter(customer_id=customer_id, contact__in=recipients).values_list(
+            "contact_id", flat=True
+        )
+    )
+    if any(contact.id not in allowed for contact in recipients):
+        raise MonitoringError(RECIPIENT_NOT_A_CONTACT)
 
 
 def signal_update(
@@ -84,13 +125,7 @@ def signal_update(
         raise MonitoringError(BUILTIN_IS_READ_ONLY)
     if scope and not is_valid_pair(item, scope):
         raise MonitoringError(ITEM_DOES_NOT_FIT_SCOPE)
-    allowed = set(
-        Membership.objects.filter(customer_id=signal.customer_id, contact__in=recipients).values_list(
-            "contact_id", flat=True
-        )
-    )
-    if any(contact.id not in allowed for contact in recipients):
-        raise MonitoringError(RECIPIENT_NOT_A_CONTACT)
+    _check_recipients(customer_id=signal.customer_id, recipients=recipients)
     with transaction.atomic():
         changed_condition = (item, scope) != (signal.item, signal.scope)
         signal.name, signal.item, signal.scope = name, item, scope
@@ -115,7 +150,7 @@ def signal_save(*, signal: Signal) -> Signal:
     return signal
 
 
-def signal_delete(*, signal: Signal) -> None:
+def _signal_delete(*, signal: Signal) -> None:
     with transaction.atomic():
         signal.delete()
         _signal_changed(signal)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from licensing.monitoring.models import LicenseWarning, WarningKind
+from licensing.monitoring.texts import over_use_params
 from licensing.recount import recount_customer
 from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
@@ -25,6 +26,6 @@ def seed_customer(customer):
         kind=WarningKind.OVER_USE,
         line=line,
         opened_at=timezone.now() - timedelta(hours=1),
-        message=f"Overschrijding bij klant {number}",
+        params=over_use_params(item="profit_users", scope="O", in_use=2, maximum=10),
     )
     return production

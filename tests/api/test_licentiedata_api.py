@@ -21,6 +21,7 @@ from api.problems import CONTENT_TYPE
 from api.services import revoke_api_key
 from licensing.licentiedata import license_report
 from licensing.monitoring.models import LicenseWarning, WarningKind
+from licensing.monitoring.texts import over_use_params, stale_data_params
 from licensing.recount import recount_customer
 from tests.api.conftest import bearer
 from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
@@ -41,14 +42,14 @@ def data(customer_a, customer_b):
         kind=WarningKind.STALE_DATA,
         environment=production,
         opened_at=timezone.now() - timedelta(hours=1),
-        message="De gegevens van omgeving O12345AA zijn verouderd.",
+        params=stale_data_params(code="O12345AA", taken_at=None, hours=36),
     )
     LicenseWarning.objects.create(
         customer=customer_a,
         kind=WarningKind.OVER_USE,
         line=line,
         opened_at=timezone.now(),
-        message="Overschrijding",
+        params=over_use_params(item="profit_users", scope="O", in_use=1, maximum=10),
     )
     return customer_a
 

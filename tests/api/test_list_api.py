@@ -13,6 +13,7 @@ from api.problems import CONTENT_TYPE
 from api.reads import BAD_CURSOR, encode_cursor
 from licensing.models import LicenseMutation, MutationSource
 from licensing.monitoring.models import LicenseWarning, WarningKind
+from licensing.monitoring.texts import over_use_params, stale_data_params
 from tests.api.credentials import REFUSED, bearer_of, credentials
 from tests.factories import EnvironmentFactory, LicenseLineFactory
 
@@ -143,6 +144,10 @@ def test_every_kind_of_credential_gets_its_status(
 # --- warnings ---------------------------------------------------------------------------------------
 
 
+OVER = over_use_params(item="profit_users", scope="O", in_use=12, maximum=10)
+B_OVER = over_use_params(item="profit_users", scope="O", in_use=777, maximum=2)
+
+
 @pytest.fixture
 def warnings(history, customer_b):
     """A's: 8 resolved stale-data warnings (one per hour), 2 open ones (an over-use of a line, one
@@ -158,21 +163,21 @@ def warnings(history, customer_b):
             opened_at=now - timedelta(days=10, hours=n),
             resolved_at=now - timedelta(days=9, hours=n),
             acknowledged_at=now - timedelta(days=9) if n == 0 else None,
-            message=f"Verouderd {n}",
+            params=stale_data_params(code="O12345AA", taken_at=now - timedelta(days=11, hours=n), hours=36),
         )
     LicenseWarning.objects.create(
-        customer=history, kind=WarningKind.OVER_USE, line=line, opened_at=now, message="Overschrijding"
+        customer=history, kind=WarningKind.OVER_USE, line=line, opened_at=now, params=OVER
     )
     LicenseWarning.objects.create(
         customer=history,
         kind=WarningKind.STALE_DATA,
         environment=environment,
         opened_at=now - timedelta(hours=1),
-        message="Verouderd nu",
+        params=stale_data_params(code="O12345AA", taken_at=now - timedelta(days=2), hours=36),
     )
     b_line = customer_b.license.lines.get()
     LicenseWarning.objects.create(
-        customer=customer_b, kind=WarningKind.OVER_USE, line=b_line, opened_at=now, message="B's"
+        customer=customer_b, kind=WarningKind.OVER_USE, line=b_line, opened_at=now, params=B_OVER
     )
     return history
 
@@ -181,7 +186,7 @@ def test_warnings_newest_first_with_every_field(client, warnings, make_key):
     _api_key, secret = make_key(warnings, scopes=[ApiScope.WARNINGS_READ])
     body = client.get(WARNINGS, **bearer_of(secret)).json()
     expected = LicenseWarning.objects.filter(customer=warnings).order_by("-opened_at", "-id")
-    assert [item["message"] for item in body["items"]] == [w.message for w in expected]
+    assert [item["message"] for item in body["items"]] == [w.text for w in expected]
     over_use = expected[0]
     assert body["items"][0] == {
         "kind": "over_use",
@@ -191,9 +196,9 @@ def test_warnings_newest_first_with_every_field(client, warnings, make_key):
         "opened_at": over_use.opened_at.isoformat(),
         "resolved_at": None,
         "acknowledged_at": None,
-        "message": "Overschrijding",
+        "message": over_use.text,
     }
-    resolved = LicenseWarning.objects.get(message="Verouderd 0")
+    resolved = expected[2]
     assert body["items"][2] == {
         "kind": "stale_data",
         "item": None,
@@ -202,17 +207,20 @@ def test_warnings_newest_first_with_every_field(client, warnings, make_key):
         "opened_at": resolved.opened_at.isoformat(),
         "resolved_at": resolved.resolved_at.isoformat(),
         "acknowledged_at": resolved.acknowledged_at.isoformat(),
-        "message": "Verouderd 0",
+        "message": resolved.text,
     }
-    assert "B's" not in [item["message"] for item in body["items"]]
+    assert "777 in gebruik" not in " ".join(item["message"] for item in body["items"])
 
 
 def test_open_filters_open_or_resolved_warnings(client, warnings, make_key):
     _api_key, secret = make_key(warnings, scopes=[ApiScope.WARNINGS_READ])
     open_ones = client.get(WARNINGS, {"open": "true"}, **bearer_of(secret)).json()["items"]
-    assert [item["message"] for item in open_ones] == ["Overschrijding", "Verouderd nu"]
+    open_texts = [w.text for w in LicenseWarning.objects.filter(customer=warnings, resolved_at=None)]
+    assert [item["message"] for item in open_ones] == sorted(open_texts, key=lambda t: "gebruik" not in t)
     resolved, _pages = walk(client, WARNINGS, secret, limit=3, open="false")
-    assert [item["message"] for item in resolved] == [f"Verouderd {n}" for n in range(8)]
+    stale = LicenseWarning.objects.filter(customer=warnings, resolved_at__isnull=False).order_by("-opened_at")
+    assert [item["message"] for item in resolved] == [w.text for w in stale]
+    assert len(resolved) == 8
     assert all(item["resolved_at"] for item in resolved)
     everything, pages = walk(client, WARNINGS, secret, limit=3)
     assert (len(everything), pages) == (10, 4)

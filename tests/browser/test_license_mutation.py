@@ -86,7 +86,7 @@ def test_a_beheerder_is_refused_below_in_use_raises_the_line_and_is_refused_in_e
 
     page.select_option("#language-select", "en")
     follow(page, page.get_by_role("button", name="Taal kiezen"))
-    assert page.locator("h1").inner_text() == "Mutation history"
+    assert page.locator("h1").inner_text() == "Changes"
     open_menu(page, "License data")
     assert page.locator("h1").inner_text() == "License data"
     assert page.get_by_role("button", name="Count now").count() == 1

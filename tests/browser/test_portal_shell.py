@@ -42,7 +42,7 @@ def test_a_beheerder_logs_in_sees_the_dashboard_and_switches_to_english(
 
     assert page.url == f"{live_server.url}/"
     assert page.locator(".tile__title").all_inner_texts() == ["Productie", "Test", "Acceptatie", "Demo"]
-    assert "Meer in gebruik dan toegestaan" in page.content()
+    assert "Overschreden" in page.content()
 
     page.select_option("#language-select", "en")
     page.click("text=Taal kiezen")

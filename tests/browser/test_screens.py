@@ -37,7 +37,7 @@ def test_a_beheerder_reviews_warnings_and_signals_and_requests_a_higher_count(
 
     open_menu(page, "Signalen")
     assert BUILTIN_SIGNAL_NAME in page.locator("table").inner_text()
-    assert "afgegaan" in page.locator("table").inner_text()
+    assert "Gemeld: onder de drempel op" in page.locator("table").inner_text()
     screenshot(page, "signals")
 
     open_menu(page, "Licentieaanvragen")

@@ -30,6 +30,19 @@ OLD_STATE = {
     "licensing": "0009_mutation_staff_user",
 }
 MOMENT = datetime(2026, 11, 28, 0, 45, tzinfo=UTC)
+# As the previous release wrote a stale-data warning: the date (local time) only in the sentence.
+STALE_MESSAGE = (
+    "De gegevens van omgeving O12345AA zijn van 26-11-2026 10:15, ouder dan 36 uur: de geplande "
+    "verversing van de licentiegegevens draait niet. Controleer of de taak in de omgeving is ingepland "
+    "en of de omgeving het portaal kan bereiken."
+)
+
+
+def translated(warning) -> str:
+    from django.utils import translation
+
+    with translation.override("en"):
+        return warning.text
 
 
 def old_targets(executor: MigrationExecutor) -> list[tuple[str, str]]:
@@ -98,7 +111,8 @@ def fill(apps) -> None:
         kind="deviation",
         line=line,
         run=run,
-        message="Afwijking",
+        message="Profit-gebruikers (Productie): het portaal toonde 20, u heeft feitelijk recht op 25. "
+        "Het portaalaantal is bijgewerkt naar 25.",
         maximum=25,
         portal=20,
         in_use=23,
@@ -106,14 +120,18 @@ def fill(apps) -> None:
         opened_at=MOMENT,
     )
     Warning.objects.create(
-        customer=customer, kind="stale_data", environment=environment, message="Oud", opened_at=MOMENT
+        customer=customer,
+        kind="stale_data",
+        environment=environment,
+        message=STALE_MESSAGE,
+        opened_at=MOMENT,
     )
     Warning.objects.create(
         customer=customer,
         kind="signal",
         signal=signal,
         line=line,
-        message="Signaal",
+        message="Nog 3 Profit-gebruikers — Profit-gebruikers (Productie): nog 1 beschikbaar (drempel 3).",
         opened_at=MOMENT,
         resolved_at=MOMENT,
     )
@@ -159,10 +177,12 @@ def read_back() -> dict:
             [s.name, s.threshold, [c.name for c in s.recipients.all()]]
             for s in Signal.objects.filter(customer__isnull=False)
         ],
+        "builtin": Signal.objects.get(is_builtin=True).name,
         "warnings": sorted(
             [
                 w.kind,
-                w.message,
+                w.text,
+                translated(w),
                 w.line_id is not None,
                 w.environment_id is not None,
                 w.resolved_at is not None,

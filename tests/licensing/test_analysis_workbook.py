@@ -143,7 +143,7 @@ def test_decommissioned_environments_have_no_user_column_but_are_listed(customer
 def test_it_has_the_sheets_with_dutch_headers_frozen_and_filtered(customer_a, two_productions):
     workbook = workbook_of(customer_a)
 
-    assert workbook.sheetnames == ["Licentiedata", "Gebruikers", "Medewerkers", "Omgevingen"]
+    assert workbook.sheetnames == ["Uitleg", "Licentiedata", "Gebruikers", "Medewerkers", "Omgevingen"]
     users = workbook["Gebruikers"]
     assert [cell.value for cell in users[1]] == [
         "Gebruikerscode",
@@ -159,7 +159,7 @@ def test_it_has_the_sheets_with_dutch_headers_frozen_and_filtered(customer_a, tw
     assert users.freeze_panes == "B2"
     assert users.auto_filter.ref == "A1:I6"
     assert users.column_dimensions["A"].width == 24
-    assert [cell.value for cell in workbook["Medewerkers"][1]] == ["GUID", "Naam", "In dienst", "Omgevingen"]
+    assert [cell.value for cell in workbook["Medewerkers"][1]] == ["Naam", "In dienst", "Omgevingen", "GUID"]
     assert workbook["Omgevingen"]["A1"].value == "Omgevingscode"
     assert workbook["Omgevingen"].freeze_panes == "A2"
 
@@ -207,7 +207,7 @@ def test_the_license_sheet_names_each_level_in_the_readers_language(customer_a, 
     LicenseLineFactory(license=customer_a.license, item="profit_users", scope="T", maximum=10, in_use=9)
 
     with translation.override(language):
-        lines = rows_of(workbook_of(customer_a).worksheets[0], header_row=4)
+        lines = rows_of(workbook_of(customer_a).worksheets[1], header_row=4)
 
     assert [line[header] for line in lines] == levels
 
@@ -339,10 +339,10 @@ def test_the_sheets_hold_no_formula_element_and_html_only_escaped(customer_a, ho
             archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/worksheets/")
         ]
 
-    assert len(sheets) == 4
+    assert len(sheets) == 5
     for xml in sheets:
         assert not re.search(r"<f[ >/]", xml)
-    users = sheets[1]
+    users = sheets[2]
     assert "<script>" not in users
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in users
     assert "<t>=HYPERLINK(" in users

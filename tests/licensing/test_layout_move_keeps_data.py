@@ -88,10 +88,40 @@ def test_a_database_of_the_previous_release_keeps_every_row_and_ends_in_the_fres
     assert data["runs"] == [["scheduled", 1, 1]]
     assert len(data["batches"]) == 1
     assert data["signals"] == [["Nog 3 Profit-gebruikers", 3, ["B. Beheerder"]]]
+    # The sentences frozen in Dutch became kind + parameters (monitoring 0004): read back in both
+    # languages, with what only the sentence held (the stale data's date, the signal's count) kept.
+    assert data["builtin"] == "Bijna geen Profit-gebruikers meer beschikbaar (per omgevingstype)"
     assert data["warnings"] == [
-        ["deviation", "Afwijking", True, False, False],
-        ["signal", "Signaal", True, False, True],
-        ["stale_data", "Oud", False, True, False],
+        [
+            "deviation",
+            "Profit-gebruikers (Productie): het portaal toonde 20, u heeft feitelijk recht op 25. "
+            "Het portaalaantal is bijgewerkt naar 25.",
+            "Profit users (Production): the portal showed 20, you are actually entitled to 25. "
+            "The number shown in the portal has been updated to 25.",
+            True,
+            False,
+            False,
+        ],
+        [
+            "signal",
+            "Nog 3 Profit-gebruikers — Profit-gebruikers (Productie): nog 1 beschikbaar (drempel 3).",
+            "Nog 3 Profit-gebruikers — Profit users (Production): 1 still available (threshold 3).",
+            True,
+            False,
+            True,
+        ],
+        [
+            "stale_data",
+            "De gegevens van omgeving O12345AA zijn van 26 nov 2026 10:15, ouder dan 36 uur: de geplande "
+            "verversing van de licentiegegevens draait niet. Controleer of de taak in de omgeving is "
+            "ingepland en of de omgeving het portaal kan bereiken.",
+            "The data of environment O12345AA is from 26 Nov 2026 10:15, older than 36 hours: the scheduled "
+            "refresh of the license data is not running. Check that the task is scheduled in the environment "
+            "and that the environment can reach the portal.",
+            False,
+            True,
+            False,
+        ],
     ]
     assert data["outbox"] == [["scenario-1", None]]
     assert len(data["refreshed"]) == 1

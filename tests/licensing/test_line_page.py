@@ -46,4 +46,7 @@ def test_the_numbers_are_shown_as_boxes_with_a_label_each(client, medewerker, cu
     numbers = html[html.index('<dl class="numbers">') : html.index("</dl>")]
     assert numbers.count("<div><dt>") == 5
     assert '<dd class="negative">-2</dd>' in numbers
-    assert '<dd class="level level-over">Overschreden</dd>' in numbers
+    assert (
+        '<dd><span class="level-badge level-over"><span aria-hidden="true">▲</span> Overschreden</span>'
+        in numbers
+    )

@@ -42,7 +42,7 @@ def test_it_lists_who_when_which_line_and_the_numbers_newest_first(client, behee
     ]
     html = response.content.decode()
     assert "InSite-gebruikers (Test)" in html
-    assert "beheerder@example.nl" in html and "set_entitlement" in html
+    assert "beheerder@example.nl" in html and "Leverancier (contractwijziging)" in html
     assert html.index(f'id="mutation-{shown[0].id}"') < html.index(f'id="mutation-{shown[2].id}"')
 
 
@@ -117,10 +117,14 @@ def test_its_query_count_does_not_grow_with_the_history(client, beheerder, other
 
 
 @pytest.mark.parametrize(
-    ("language", "shown"), [("nl", ["backoffice", "portaal"]), ("en", ["back office", "portal"])]
+    ("language", "shown", "vendor"),
+    [
+        ("nl", ["Back office", "Portaal"], "Leverancier (contractwijziging)"),
+        ("en", ["Back office", "Portal"], "Vendor (contract change)"),
+    ],
 )
 def test_it_names_where_each_change_came_from_in_the_readers_language(
-    client, beheerder, customer_a, line, language, shown
+    client, beheerder, customer_a, line, language, shown, vendor
 ):
     change(line, beheerder, 15)
     line_set_maximum(customer=customer_a, item="insite_users", scope="T", quantity=40, by="set_entitlement")
@@ -130,6 +134,9 @@ def test_it_names_where_each_change_came_from_in_the_readers_language(
     html = client.get(URL).content.decode()
 
     assert [source for source in shown if f'">{source}</td>' in html] == shown
+    # The actor is a person or the vendor, never the command's or a staff account's name.
+    assert f'">{vendor}</td>' in html and f'">{beheerder.name} ' in html
+    assert "set_entitlement" not in html
     assert list(LicenseMutation.objects.order_by("id").values_list("source", flat=True)) == [
         MutationSource.PORTAL,
         MutationSource.BACKOFFICE,

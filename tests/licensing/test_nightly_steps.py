@@ -94,7 +94,7 @@ def test_it_records_a_back_office_deviation_with_both_numbers_and_corrects_the_p
     assert deviation.cause == DeviationCause.BACKOFFICE
     assert deviation.line == line
     assert deviation.resolved_at is not None
-    assert "toonde 20" in deviation.message and "recht op 30" in deviation.message
+    assert "toonde 20" in deviation.text and "recht op 30" in deviation.text
     assert result.deviations == 1
 
 
@@ -176,15 +176,15 @@ def test_data_is_stale_after_36_hours(customer_a, hours, stale):
     )
     assert warnings.exists() is stale
     if stale:
-        assert env.code in warnings.get().message
-        assert "draait niet" in warnings.get().message
+        assert env.code in warnings.get().text
+        assert "draait niet" in warnings.get().text
 
 
 def test_an_environment_that_never_sent_data_is_stale_until_it_does(customer_a):
     env = EnvironmentFactory(customer=customer_a, type="T", data_taken_at=None)
     run(customer_a)
     warning = LicenseWarning.objects.get(kind=WarningKind.STALE_DATA)
-    assert "nog nooit" in warning.message
+    assert "nog nooit" in warning.text
 
     env.data_taken_at = timezone.now()
     env.save()
@@ -213,7 +213,7 @@ def test_the_builtin_signal_fires_once_below_five_available_and_rearms(setup):
     fired = LicenseWarning.objects.filter(kind=WarningKind.SIGNAL)
     assert fired.count() == 1
     assert fired.get().signal == services.ensure_builtin_signal()
-    assert "nog 4 beschikbaar" in fired.get().message
+    assert "nog 4 beschikbaar" in fired.get().text
 
     LicenseLine.objects.filter(pk=line_of(setup).pk).update(maximum=17, portal=17)
     run(setup)
@@ -285,7 +285,7 @@ def test_running_the_job_twice_gives_the_same_state_and_no_second_email(setup, b
                     "signal_id",
                     "opened_at",
                     "resolved_at",
-                    "message",
+                    "params",
                 )
             ),
             list(OutboxEmail.objects.order_by("id").values_list("id", "to", "subject", "body")),
@@ -371,7 +371,7 @@ def test_the_database_holds_at_most_one_open_warning_per_subject(setup, customer
             customer=customer_a,
             kind=WarningKind.STALE_DATA,
             environment=environment,
-            message=message,
+            params={"code": message},
             opened_at=timezone.now(),
         )
 
@@ -383,10 +383,5 @@ def test_the_database_holds_at_most_one_open_warning_per_subject(setup, customer
     open_stale("c")
 
     assert list(
-        LicenseWarning.objects.filter(environment=environment)
-        .order_by("id")
-        .values_list("message", flat=True)
-    ) == [
-        "a",
-        "c",
-    ]
+        LicenseWarning.objects.filter(environment=environment).order_by("id").values_list("params", flat=True)
+    ) == [{"code": "a"}, {"code": "c"}]

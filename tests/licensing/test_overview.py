@@ -165,7 +165,7 @@ def test_each_line_shows_its_trend_and_forecast(client, beheerder, lines):
     row = page[page.index(f'id="line-{growing.id}"') :]
     row = row[: row.index("</tr>")]
     assert "<polyline" in row
-    assert "op rond" in row
+    assert "Verwacht vol:" in row
     assert reverse("licensing:line_detail", args=[growing.id]) in row
     flat = page[page.index(f'id="line-{lines["profit_o"].id}"') :]
     assert "geen prognose" in flat[: flat.index("</tr>")]

@@ -19,6 +19,10 @@ def edit_url(signal):
     return reverse("licensing:signal_edit", args=[signal.id])
 
 
+def delete_url(signal):
+    return reverse("licensing:signal_delete", args=[signal.id])
+
+
 @pytest.fixture
 def builtin(db):
     return services.ensure_builtin_signal()
@@ -40,7 +44,7 @@ def test_it_redirects_anonymous_visitors_to_login(client, builtin):
     assert client.post(copy_url(builtin)).url.startswith("/login/")
 
 
-def test_it_lists_the_builtin_signal_with_its_state(client, medewerker, fired, builtin):
+def test_it_lists_the_builtin_signal_with_its_state(client, medewerker, beheerder, fired, builtin):
     client.force_login(medewerker.user)
     response = client.get(URL)
 
@@ -48,25 +52,43 @@ def test_it_lists_the_builtin_signal_with_its_state(client, medewerker, fired, b
     [row] = response.context["rows"]
     assert row.signal == builtin and row.state == "fired" and row.fired == [fired]
     html = response.content.decode()
-    assert "Beschikbare aantal Profit-gebruikers van de licentie is bijna op" in html
-    assert "afgegaan" in html
-    assert "Kopiëren" not in html
+    assert "Bijna geen Profit-gebruikers meer beschikbaar (per omgevingstype)" in html
+    assert "Gemeld: onder de drempel op" in html
+    # A Medewerker is not told to copy; it is told who can.
+    assert "Kopiëren" not in html and "wel kopiëren" not in html
+    assert f"Alleen een Beheerder kan signalen kopiëren en aanpassen: {beheerder.name}." in html
+
+
+def test_the_builtin_signal_reads_in_english_too(client, medewerker, builtin):
+    client.force_login(medewerker.user)
+    client.cookies["django_language"] = "en"
+
+    html = client.get(URL).content.decode()
+
+    assert "Almost no Profit users left (per environment type)" in html
+    assert "Bijna geen" not in html
 
 
 def test_a_beheerder_copies_the_builtin_and_adjusts_the_copy(
     client, beheerder, medewerker, builtin, customer_a
 ):
     client.force_login(beheerder.user)
-    response = client.post(copy_url(builtin))
+    response = client.get(copy_url(builtin))
 
-    copy = Signal.objects.get(customer=customer_a)
-    assert response.status_code == 302 and response.url == edit_url(copy)
-    assert (copy.item, copy.threshold, copy.copied_from) == ("profit_users", 5, builtin)
+    # The copy form is filled in from the original and creates nothing.
+    assert response.status_code == 200 and not Signal.objects.filter(customer=customer_a).exists()
+    form = response.context["form"]
+    assert (
+        form["name"].value() == "Kopie van Bijna geen Profit-gebruikers meer beschikbaar (per omgevingstype)"
+    )
+    assert (form["item"].value(), form["threshold"].value()) == ("profit_users", 5)
+    assert 'class="form"' in response.content.decode()
 
-    response = client.post(edit_url(copy), edit_data(recipients=[medewerker.id], is_active="on"))
+    response = client.post(copy_url(builtin), edit_data(recipients=[medewerker.id], is_active="on"))
 
     assert response.status_code == 302 and response.url == URL
-    copy.refresh_from_db()
+    copy = Signal.objects.get(customer=customer_a)
+    assert copy.copied_from == builtin
     assert (copy.name, copy.scope, copy.threshold, copy.is_active) == ("Test bijna vol", "T", 2, True)
     assert list(copy.recipients.all()) == [medewerker]
     builtin.refresh_from_db()
@@ -111,7 +133,9 @@ def test_a_medewerker_may_not_copy_or_edit(client, medewerker, builtin, customer
     copy = Signal.objects.create(customer=customer_a, name="Kopie", item="profit_users", threshold=5)
     client.force_login(medewerker.user)
 
-    assert client.post(copy_url(builtin)).status_code == 403
+    assert client.post(copy_url(builtin), edit_data()).status_code == 403
+    assert client.get(copy_url(builtin)).status_code == 403
+    assert client.post(delete_url(copy)).status_code == 403
     assert client.get(edit_url(copy)).status_code == 403
     assert client.post(edit_url(copy), edit_data()).status_code == 403
     assert Signal.objects.filter(customer=customer_a).count() == 1
@@ -123,15 +147,38 @@ def test_another_customers_signal_is_not_found(client, other_beheerder, customer
     copy = Signal.objects.create(customer=customer_a, name="Kopie", item="profit_users", threshold=5)
     client.force_login(other_beheerder.user)
 
-    assert client.post(copy_url(copy)).status_code == 404
+    assert client.get(copy_url(copy)).status_code == 404
+    assert client.post(delete_url(copy)).status_code == 404
     assert client.get(edit_url(copy)).status_code == 404
     assert [row.signal for row in client.get(URL).context["rows"]] == [builtin]
 
 
 def test_wrong_methods_are_refused(client, beheerder, builtin):
     client.force_login(beheerder.user)
-    assert client.get(copy_url(builtin)).status_code == 405
+    assert client.put(copy_url(builtin)).status_code == 405
+    assert client.get(delete_url(builtin)).status_code == 405
     assert client.post(URL).status_code == 405
+
+
+def test_a_copy_that_the_form_refuses_is_not_created(client, beheerder, builtin, customer_a):
+    client.force_login(beheerder.user)
+
+    response = client.post(copy_url(builtin), edit_data(item="employees", scope="O"))
+
+    assert response.status_code == 200 and "niet op dit bereik" in response.content.decode()
+    assert not Signal.objects.filter(customer=customer_a).exists()
+
+
+def test_a_beheerder_deletes_a_copy_but_never_the_builtin(client, beheerder, builtin, customer_a):
+    copy = Signal.objects.create(customer=customer_a, name="Kopie", item="profit_users", threshold=5)
+    client.force_login(beheerder.user)
+
+    assert client.post(delete_url(builtin)).status_code == 403
+    response = client.post(delete_url(copy))
+
+    assert response.status_code == 302 and response.url == URL
+    assert list(Signal.objects.all()) == [builtin]
+    assert "Verwijderen" not in client.get(URL).content.decode()  # the built-in has no delete button
 
 
 def test_a_copy_fires_for_its_own_customer_at_the_next_run(customer_a, beheerder, builtin):

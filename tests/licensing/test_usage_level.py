@@ -133,7 +133,10 @@ def test_licentiedata_colours_each_line_by_its_level(client, beheerder, customer
     assert f'id="line-{ok.id}" class="level-ok"' in html
     assert '<span class="usage-bar level-full" title="100%">' in html
     assert '<span class="usage-bar level-almost_full" title="90%">' in html
-    assert '<span class="visually-hidden">Bijna vol</span>' in html
+    assert (
+        '<span class="level-badge level-almost_full"><span aria-hidden="true">◆</span> Bijna vol</span>'
+        in html
+    )
 
 
 @pytest.mark.django_db
@@ -143,4 +146,7 @@ def test_the_line_page_names_the_level(client, medewerker, customer_a):
 
     html = client.get(reverse("licensing:line_detail", args=[line.id])).content.decode()
 
-    assert '<dd class="level level-almost_full">Bijna vol</dd>' in html
+    assert (
+        '<dd><span class="level-badge level-almost_full"><span aria-hidden="true">◆</span> Bijna vol</span>'
+        in html
+    )

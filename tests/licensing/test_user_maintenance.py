@@ -230,7 +230,15 @@ def test_it_lists_employees_per_guid_with_their_environments_and_users(client, b
         (environments["T1"].code, True),
     ]
     assert rows["Jan Jansen"].users == ["12345.JANSEN"]
-    assert (rows["Ruud Kok"].in_service, rows["Ruud Kok"].kind, rows["Ruud Kok"].users) == (False, "temp", [])
+    assert (rows["Ruud Kok"].in_service, rows["Ruud Kok"].kind, rows["Ruud Kok"].users) == (
+        False,
+        "Uitzendkracht",
+        [],
+    )
+    assert (
+        "<td>temp</td>" not in response.content.decode()
+        and "<td>Uitzendkracht</td>" in response.content.decode()
+    )
     assert [r.name for r in client.get(EMPLOYEES_URL, {"in_dienst": "nee"}).context["rows"]] == ["Ruud Kok"]
     assert [r.name for r in client.get(EMPLOYEES_URL, {"q": str(gone)[:8]}).context["rows"]] == ["Ruud Kok"]
     assert [r.name for r in client.get(EMPLOYEES_URL, {"q": "jans"}).context["rows"]] == ["Jan Jansen"]

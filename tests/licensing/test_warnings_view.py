@@ -13,6 +13,7 @@ from licensing.models import LicenseLine
 from licensing.monitoring import nightly
 from licensing.monitoring.models import DeviationCause, LicenseWarning, WarningKind
 from licensing.monitoring.selectors import open_warnings_json
+from licensing.monitoring.texts import deviation_params, over_use_params, stale_data_params
 from tests.factories import EnvironmentFactory, LicenseLineFactory
 
 URL = reverse("licensing:warnings")
@@ -38,14 +39,14 @@ def warnings(customer_a):
             cause=DeviationCause.BACKOFFICE,
             opened_at=now - timedelta(days=2),
             resolved_at=now - timedelta(days=2),
-            message="Profit-gebruikers (Productie): het portaal toonde 8, u heeft feitelijk recht op 10.",
+            params=deviation_params(item="profit_users", scope="O", portal=8, maximum=10),
         ),
         "stale": LicenseWarning.objects.create(
             customer=customer_a,
             kind=WarningKind.STALE_DATA,
             environment=env,
             opened_at=now - timedelta(hours=1),
-            message="De gegevens van omgeving O12345AA zijn verouderd.",
+            params=stale_data_params(code="O12345AA", taken_at=None, hours=36),
         ),
     }
 
@@ -64,7 +65,7 @@ def test_it_lists_open_warnings_first_then_the_history(client, medewerker, warni
     assert response.context["open"] == [warnings["stale"]]
     assert response.context["history"] == [warnings["deviation"]]
     html = response.content.decode()
-    assert html.index("O12345AA zijn verouderd") < html.index("het portaal toonde 8")
+    assert html.index("Van omgeving O12345AA zijn nog nooit") < html.index("het portaal toonde 8")
     assert "Afwijkingen en signalen" in html
 
 
@@ -100,7 +101,7 @@ def test_the_list_takes_a_fixed_number_of_queries(client, beheerder, warnings, c
             line=line,
             opened_at=timezone.now(),
             resolved_at=timezone.now(),
-            message=f"over {n}",
+            params=over_use_params(item=line.item, scope=line.scope, in_use=n, maximum=0),
         )
     with CaptureQueriesContext(connection) as many:
         client.get(URL)
@@ -155,7 +156,7 @@ def test_license_report_lists_the_open_warnings_with_the_json_fields(customer_a,
             "scope": None,
             "environment": "O12345AA",
             "opened_at": warnings["stale"].opened_at.isoformat(),
-            "message": "De gegevens van omgeving O12345AA zijn verouderd.",
+            "message": warnings["stale"].text,
         }
     ]
 

@@ -91,7 +91,9 @@ def test_it_lists_the_lines_that_need_attention(client, beheerder, customer_a):
     assert attention[lines["almost_pct"].pk].almost_full
     assert attention[lines["deviation"].pk].deviation and not attention[lines["deviation"].pk].almost_full
     page = response.content.decode()
-    assert "Meer in gebruik dan toegestaan" in page
+    assert (
+        '<span class="level-badge level-over"><span aria-hidden="true">▲</span> Overschreden</span>' in page
+    )
     assert "Bijna vol" in page
     assert "Afwijking: portaal toont 40" in page
 
@@ -149,7 +151,10 @@ def test_it_calls_a_line_at_its_maximum_full_not_almost_full(client, beheerder, 
     [entry] = response.context["dashboard"].attention
     assert entry.line.pk == line.pk and entry.full and not entry.almost_full and not entry.over_use
     page = response.content.decode()
-    assert '<span class="badge badge--warning">Vol</span>' in page and "Bijna vol" not in page
+    assert (
+        '<span class="level-badge level-full"><span aria-hidden="true">■</span> Vol</span>' in page
+        and "Bijna vol" not in page
+    )
 
 
 def test_a_line_over_use_or_with_a_deviation_needs_attention_even_with_nothing_almost_full(
@@ -168,7 +173,10 @@ def test_a_line_over_use_or_with_a_deviation_needs_attention_even_with_nothing_a
     assert attention[over.pk].over_use and not attention[over.pk].almost_full
     assert attention[deviation.pk].deviation and not attention[deviation.pk].almost_full
     page = response.content.decode()
-    assert "Meer in gebruik dan toegestaan" in page and "Bijna vol" not in page
+    assert (
+        '<span class="level-badge level-over"><span aria-hidden="true">▲</span> Overschreden</span>' in page
+        and "Bijna vol" not in page
+    )
 
 
 def test_it_says_so_when_nothing_needs_attention(client, beheerder, customer_a):

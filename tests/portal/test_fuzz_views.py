@@ -134,7 +134,13 @@ VIEWS = (
         "licensing:warning_acknowledge", get=None, post=(), path={"warning_id": "warning"}, access="beheerder"
     ),
     View("licensing:signals"),
-    View("licensing:signal_copy", get=None, post=(), path={"signal_id": "signal"}, access="beheerder"),
+    View(
+        "licensing:signal_copy",
+        post=("name", "item", "scope", "threshold", "recipients", "is_active"),
+        path={"signal_id": "signal"},
+        access="beheerder",
+    ),
+    View("licensing:signal_delete", get=None, post=(), path={"signal_id": "signal"}, access="beheerder"),
     View(
         "licensing:signal_edit",
         post=("name", "item", "scope", "threshold", "recipients", "is_active"),
@@ -292,20 +298,20 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
             customer=customer_a,
             kind=WarningKind.DEVIATION,
             line=lines_a[4],
-            message="Afwijking",
+            params={"item": "profit_users", "scope": "O", "portal": 1, "maximum": 2},
             opened_at=now,
         ),
         LicenseWarning.objects.create(
             customer=customer_a,
             kind=WarningKind.OVER_USE,
             line=lines_a[0],
-            message="Overschrijding",
+            params={"item": "profit_users", "scope": "O", "in_use": 3, "maximum": 2},
             opened_at=now,
             resolved_at=now,
         ),
     ]
     warning_b = LicenseWarning.objects.create(
-        customer=customer_b, kind=WarningKind.OVER_USE, line=lines_b[1], message="Vol", opened_at=now
+        customer=customer_b, kind=WarningKind.OVER_USE, line=lines_b[1], params={}, opened_at=now
     )
     builtin = ensure_builtin_signal()
     signal_a = Signal.objects.create(

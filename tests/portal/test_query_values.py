@@ -96,7 +96,7 @@ def many_rows(customer_a, beheerder, filled):
             customer=customer_a,
             kind=WarningKind.OVER_USE,
             line=line,
-            message=f"melding {n}",
+            params={"code": f"O{n:05d}AA", "taken_at": None, "hours": 36},
             opened_at=now,
             resolved_at=now,
         )

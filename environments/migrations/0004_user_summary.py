@@ -17,7 +17,7 @@ def summarise_existing_data(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('environments', '0002_count_inputs_and_digest'),
+        ('environments', '0003_merge_0002_count_inputs_and_digest_0002_labels'),
         ('portal', '0002_reactivate_removed_contacts'),
     ]
 

@@ -105,6 +105,13 @@ class Membership(models.Model):
         return f"{self.contact} — {self.customer.number}: {self.get_role_display()}"
 
     @property
+    def invitation_pending(self) -> bool:
+        """Invited but never in: the account has no password of its own yet and has not logged in
+        (an address that already had an account logs in as before and is never pending)."""
+        user = self.contact.user
+        return user.last_login is None and not user.has_usable_password()
+
+    @property
     def is_beheerder(self) -> bool:
         return self.role == Role.BEHEERDER
 

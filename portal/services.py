@@ -44,6 +44,10 @@ TOO_MANY_INVITATIONS = _(
     "Voor deze klant zijn de laatste tijd te veel uitnodigingen verstuurd. Probeer het over "
     "%(minutes)s min. opnieuw."
 )
+INVITATION_ACCEPTED = _(
+    "%(name)s heeft de uitnodiging al aanvaard en logt in met een eigen wachtwoord; "
+    "opnieuw uitnodigen is niet nodig."
+)
 # The prefix of the invitation limiter's counters in Redis (one counter per customer).
 INVITATION_LIMIT_PREFIX = "licentieportaal:invitations:"
 
@@ -102,6 +106,16 @@ def invite_contact(
         _count_invitation(customer)
         transaction.on_commit(lambda: send_invitation.delay(membership_id=membership.pk, invited_by_id=by.pk))
     return Invitation(membership=membership, new_account=new_account)
+
+
+def resend_invitation(*, membership: Membership, by: Contact) -> None:
+    """E-mail a pending invitation again, with a fresh set-password link; counted by the same
+    per-customer limit as a new invitation. Refused (ContactError) once the invitation was accepted."""
+    with transaction.atomic():
+        if not membership.invitation_pending:
+            raise ContactError(INVITATION_ACCEPTED % {"name": membership.contact.name})
+        _count_invitation(membership.customer)
+        transaction.on_commit(lambda: send_invitation.delay(membership_id=membership.pk, invited_by_id=by.pk))
 
 
 def invitation_limiter() -> ratelimit.RateLimiter:

@@ -35,6 +35,9 @@ portal_patterns = [
     path("contactpersonen/uitnodigen/", views.invite_contact, name="invite_contact"),
     path("contactpersonen/<int:membership_id>/rol/", views.change_role, name="change_role"),
     path("contactpersonen/<int:membership_id>/verwijderen/", views.remove_contact, name="remove_contact"),
+    path(
+        "contactpersonen/<int:membership_id>/uitnodiging/", views.resend_invitation, name="resend_invitation"
+    ),
     path("beveiligingslog/", views.security_log, name="security_log"),
     path("beveiliging/sessies/", views.account_sessions, name="sessions"),
     path("beveiliging/", views.security, name="security"),

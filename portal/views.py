@@ -107,6 +107,22 @@ def change_role(request: HttpRequest, membership, membership_id: int) -> HttpRes
 
 
 @require_POST
+def resend_invitation(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """A Beheerder sends a pending invitation again (the contacts page shows which are pending)."""
+    target = selectors.customer_membership_for(request, membership_id, change=True)
+    try:
+        services.resend_invitation(membership=target, by=request.user.contact)
+    except services.ContactError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("De uitnodiging is opnieuw verstuurd naar %(email)s.") % {"email": target.contact.user.email},
+        )
+    return redirect(_contact_row(target))
+
+
+@require_POST
 def remove_contact(request: HttpRequest, membership_id: int) -> HttpResponse:
     target = selectors.customer_membership_for(request, membership_id, change=True)
     if asking := _removal_confirmation(request, target):

@@ -34,6 +34,7 @@ NOT_PAGES = {
     "portal:invite_contact",
     "portal:change_role",
     "portal:remove_contact",
+    "portal:resend_invitation",
     "licensing:recount",
     "licensing:analysis_download",
     "licensing:warning_acknowledge",

@@ -108,6 +108,13 @@ VIEWS = (
     View(
         "portal:remove_contact", get=None, post=(), path={"membership_id": "membership"}, access="beheerder"
     ),
+    View(
+        "portal:resend_invitation",
+        get=None,
+        post=(),
+        path={"membership_id": "membership"},
+        access="beheerder",
+    ),
     View("portal:security_log", get=("page",), access="beheerder"),
     View("portal:sessions", post=()),
     View("licensing:overview"),

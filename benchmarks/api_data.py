@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from api.models import ApiScope
 from api.services import create_api_key, create_environment_token
-from environments.models import Environment
+from environments.models import Environment, UserSummary, UserSummaryTotals
 from environments.vocabulary import Item, Scope
 from licensing.models import License, LicenseLine
 from licensing.monitoring.models import LicenseWarning
@@ -210,8 +210,12 @@ def imported_rows() -> dict[str, int]:
 
 
 def clear_imported() -> None:
-    """The bench environments back to never imported: no data, no identities of their own, no taken_at."""
+    """The bench environments back to never imported: no data, no unique-user summary, no identities
+    of their own, no taken_at and no digest (so the next push of the same file is imported in full)."""
     ids = _environment_ids()
+    customers = bench_customers()
+    UserSummary.objects.filter(customer__in=customers).delete()
+    UserSummaryTotals.objects.filter(customer__in=customers).delete()
     with connection.cursor() as cursor:
         for table in ENVIRONMENT_DATA:
             cursor.execute(
@@ -224,7 +228,7 @@ def clear_imported() -> None:
             ),
             [API_CODE_PREFIX + "%"],
         )
-    Environment.objects.filter(id__in=ids).update(data_taken_at=None, data_imported_at=None)
+    Environment.objects.filter(id__in=ids).update(data_taken_at=None, data_imported_at=None, data_digest="")
 
 
 def vacuum() -> None:

@@ -16,7 +16,6 @@ import time
 from io import StringIO
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -29,6 +28,9 @@ from benchmarks.guard import add_allow_other_customers, refuse_other_customers
 DEFAULT_USERS_PER_ENVIRONMENT = 40.0
 # The rate limit of the bench's server: high enough that the limiter counts but never refuses.
 RATE_LIMIT = 10**9
+# The server runs as README's "Production" has it: each worker thread keeps its database connection
+# (checked before reuse) instead of opening one per request.
+SERVER_SETTINGS = {"CONN_MAX_AGE": "60", "CONN_HEALTH_CHECKS": "true"}
 FAILED = "{count} of {total} requests to {what} failed; the first: {status} {detail}"
 ROWS_DIFFER = "the API imported {api} but the command {command}"
 
@@ -122,10 +124,10 @@ class Command(BaseCommand):
         api_data.clear_imported()
         api_data.vacuum()
         pushes = [
-            api_load.Push(code=path.stem, path=path, token=tokens[path.stem])
+            api_load.Push(code=path.stem, body=path.read_bytes(), token=tokens[path.stem])
             for path in sorted(paths, key=lambda p: p.stem)
         ]
-        env = {"API_RATE_LIMIT": str(RATE_LIMIT)}
+        env = {"API_RATE_LIMIT": str(RATE_LIMIT), **SERVER_SETTINGS}
         self._progress(f"starting gunicorn ({server.WORKERS} workers, {server.WORKER_CLASS})")
         try:
             with server.gunicorn(env=env) as port:
@@ -149,7 +151,7 @@ class Command(BaseCommand):
         (data_p95, data_median), (ping_p95, ping_median) = timings
         self.stdout.write(
             f"server: gunicorn {server.WORKERS} workers ({server.WORKER_CLASS}, {server.THREADS} threads "
-            f"each), CONN_MAX_AGE {settings.DATABASES['default']['CONN_MAX_AGE']}"
+            f"each), CONN_MAX_AGE {SERVER_SETTINGS['CONN_MAX_AGE']}"
         )
         return (
             f"api: ingest api {api_seconds:.2f}s, command {command_seconds:.2f}s, "

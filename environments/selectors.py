@@ -10,18 +10,7 @@ count.
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import (
-    Case,
-    Exists,
-    IntegerField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -29,16 +18,7 @@ from portal.models import Customer
 from portal.selectors import as_id
 
 from .models import Employee, Environment, EnvironmentUser, UserSummary, UserSummaryTotals
-from .summary import (
-    ACCESS_FLAGS,
-    BLOCKED,
-    COWORKER,
-    INSITE,
-    OUTSITE,
-    PRESENT,
-    PROFIT,
-    flag_bit,
-)
+from .summary import ACCESS_FLAGS, BLOCKED, COWORKER, INSITE, OUTSITE, PRESENT, PROFIT, flag_bit
 from .vocabulary import EnvironmentType, UserKind, employee_kind_label, user_counts
 
 ACCESS_LETTERS = ((PROFIT, "P"), (INSITE, "I"), (OUTSITE, "O"))

@@ -151,5 +151,6 @@ def follow(page, target) -> None:
 
 def open_menu(page, name: str) -> None:
     """Follows the main menu's link with exactly this name (a count of open items may follow it)."""
-    link = page.locator("nav.site-nav").get_by_role("link", name=re.compile(f"^{name}"))
+    exactly = re.compile(rf"^{re.escape(name)}(\s+\d+\s+open)?$")
+    link = page.locator("nav.site-nav").get_by_role("link", name=exactly)
     follow(page, link)

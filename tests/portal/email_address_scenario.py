@@ -62,7 +62,7 @@ def before(executor: MigrationExecutor) -> None:
 
 def after(executor: MigrationExecutor) -> dict:
     # What a login touches: the accounts, allauth's tables, the sessions (the other apps take long to build).
-    needed = {"auth", "contenttypes", "sessions", "portal", "account", "mfa"}
+    needed = {"auth", "contenttypes", "sessions", "portal", "account", "mfa", "usersessions"}
     executor.migrate([node for node in executor.loader.graph.leaf_nodes() if node[0] in needed])
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model

@@ -57,7 +57,7 @@ def test_it_reads_in_english_too(client, beheerder, customer_a):
 
     assert "Security log" in page
     assert "Role changed" in page
-    assert "from Employee to Administrator" in page
+    assert "from Staff member to Administrator" in page
 
 
 def test_a_medewerker_gets_403(client, medewerker, customer_a):

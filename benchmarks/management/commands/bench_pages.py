@@ -13,9 +13,11 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from functools import partial
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
@@ -124,11 +126,19 @@ class Command(BaseCommand):
             f"cores: {os.cpu_count()}; per page: {options['requests']} requests by one client, "
             f"{options['concurrent_requests']} by {options['clients']}"
         )
-        try:
-            with server.gunicorn(env={"DJANGO_SETTINGS_MODULE": SETTINGS}) as port:
-                self._measure_all(port, customers, options)
-        except RuntimeError as exc:
-            raise CommandError(str(exc)) from None
+        # The pages' stylesheets as production serves them: collected with hashed names (whitenoise).
+        with tempfile.TemporaryDirectory(prefix="bench-pages-static-") as static_root:
+            env = {"DJANGO_SETTINGS_MODULE": SETTINGS, "STATIC_ROOT": static_root, "DEBUG": "false"}
+            subprocess.run(
+                [sys.executable, str(settings.BASE_DIR / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
+                env={**os.environ, **env},
+                check=True,
+            )
+            try:
+                with server.gunicorn(env=env) as port:
+                    self._measure_all(port, customers, options)
+            except RuntimeError as exc:
+                raise CommandError(str(exc)) from None
 
     def _load(self, port: int, customer, path: str, *, requests: int, clients: int, seconds: float):
         """One measurement by the load generator process: each request's seconds."""

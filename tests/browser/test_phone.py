@@ -33,7 +33,7 @@ def phone_without_js(browser):
 
 def _log_in(page, live_server):
     page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", BEHEERDER[0])
+    page.fill("input[name=login]", BEHEERDER[0])
     page.fill("input[name=password]", BEHEERDER[1])
     follow(page, page.locator("main button[type=submit]"))
 

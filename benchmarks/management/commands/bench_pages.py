@@ -128,9 +128,16 @@ class Command(BaseCommand):
         )
         # The pages' stylesheets as production serves them: collected with hashed names (whitenoise).
         with tempfile.TemporaryDirectory(prefix="bench-pages-static-") as static_root:
-            env = {"DJANGO_SETTINGS_MODULE": SETTINGS, "STATIC_ROOT": static_root, "DEBUG": "false"}
+            env = {"DJANGO_SETTINGS_MODULE": SETTINGS, "STATIC_ROOT": static_root}
             subprocess.run(
-                [sys.executable, str(settings.BASE_DIR / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
+                [
+                    sys.executable,
+                    str(settings.BASE_DIR / "manage.py"),
+                    "collectstatic",
+                    "--noinput",
+                    "-v",
+                    "0",
+                ],
                 env={**os.environ, **env},
                 check=True,
             )

@@ -5,21 +5,18 @@ does not grow with the number of users. Everything per user is aggregated in SQL
 over the normalised identity, one small bit mask per environment) and read with a server-side
 cursor in chunks; the number of queries does not depend on the number of users either.
 
-Only active environments get a column on "Gebruikers" and "Medewerkers", because only they count;
+Only active environments get a column on "Gebruikers" and "Medewerkers", because only they count (and
+on "Gebruikers" only those that report users: a streamed sheet leaves out its empty columns too);
 decommissioned environments are listed on "Omgevingen" with "Actief: nee".
 """
 
-import re
 from datetime import date, datetime
 from typing import BinaryIO
 
-from django.db.models import Case, Count, IntegerField, Max, Min, Q, Value, When
-from django.utils import timezone, translation
+from django.db.models import Case, Count, Exists, IntegerField, Max, Min, OuterRef, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from environments.models import Client, Declaration, Employee, Environment, EnvironmentUser
 from environments.selectors import ACCESS_LETTERS, IN_SERVICE, TYPE_ORDER, mask_counts, mask_per_environment
@@ -28,19 +25,13 @@ from environments.vocabulary import COUNTABLE_USER, EnvironmentType, UserKind
 from licensing.licentiedata import license_report
 from portal.models import Customer
 
+from .sheets import Sheet, filled, without_empty_columns
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows fetched per round trip; peak memory is about two chunks, whatever the number of users.
 CHUNK_SIZE = 500
 
 PRODUCT_NAMES = {"profit": "Profit", "insite": "InSite", "outsite": "OutSite"}
-HEADER_FONT = Font(bold=True)
-# Over the license: "available" below zero stands out in red, not by colour alone (the Niveau column).
-OVER_FONT = Font(bold=True, color="B42318")
-# Dates as the reader's language writes them (Dutch: day-month-year); Excel has no locale of its own here.
-DATE_FORMATS = {"nl": "d-m-yyyy hh:mm", "en": "d mmm yyyy hh:mm"}
-# What XML 1.0 cannot hold: openpyxl refuses these C0 controls (IllegalCharacterError), and a lone
-# surrogate or U+FFFE/U+FFFF would make the file unreadable. Shown as U+FFFD instead.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def analysis_filename(customer: Customer, on: date | None = None) -> str:
@@ -54,85 +45,6 @@ def _local(moment: datetime | None) -> datetime | None:
 
 def _yes_no(value: bool) -> str:
     return _("ja") if value else _("nee")
-
-
-class _Sheet:
-    """A write-only sheet with a bold, frozen header row, column widths and an auto-filter."""
-
-    def __init__(
-        self,
-        workbook: Workbook,
-        title: str,
-        headers: list[tuple[str, int]],
-        *,
-        header_row: int = 1,
-        frozen_columns: int = 0,
-    ):
-        self.sheet = workbook.create_sheet(title)
-        self.width = len(headers)
-        self.header_row = header_row
-        self.rows = 0
-        for column, (_header, width) in enumerate(headers, start=1):
-            self.sheet.column_dimensions[get_column_letter(column)].width = width
-        # Both must be set before the first row is written in write-only mode.
-        self.sheet.freeze_panes = f"{get_column_letter(frozen_columns + 1)}{header_row + 1}"
-        self.headers = [header for header, _width in headers]
-        self._probe = WriteOnlyCell(self.sheet)
-
-    def text(self, value: str, *, font: Font | None = None) -> str | Cell:
-        """Every text cell of the workbook is made here, and is text, never a formula.
-
-        openpyxl turns a str starting with "=" into a formula cell (data type "f") and "#REF!" and
-        its kind into an error cell ("e"), see Cell._bind_value: a user named "=HYPERLINK(...)" would
-        be a live formula (OWASP formula injection). Such a value gets a cell of its own with data
-        type "s"; any other string is left to openpyxl, which the probe shows makes it "s" too.
-        """
-        value = NOT_XML.sub("\ufffd", value)
-        self._probe.value = value
-        if self._probe.data_type == "s" and font is None:
-            return value
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell.data_type = "s"
-        if font is not None:
-            cell.font = font
-        return cell
-
-    def cell(self, value):
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, datetime):
-            cell = WriteOnlyCell(self.sheet, value=value)
-            cell.number_format = DATE_FORMATS.get(translation.get_language(), DATE_FORMATS["nl"])
-            return cell
-        if isinstance(value, int) and value < 0:
-            cell = WriteOnlyCell(self.sheet, value=value)
-            cell.font = OVER_FONT
-            return cell
-        return value
-
-    def _write(self, row) -> None:
-        self.sheet.append([self.cell(value) for value in row])
-        self.rows += 1
-
-    def preamble(self, *rows) -> None:
-        for row in rows:
-            self._write(row)
-
-    def header(self) -> None:
-        self.sheet.append([self.text(header, font=HEADER_FONT) for header in self.headers])
-        self.rows += 1
-
-    def append(self, row) -> None:
-        self._write(row)
-
-    def finish(self) -> None:
-        self.sheet.auto_filter.ref = f"A{self.header_row}:{get_column_letter(self.width)}{self.rows}"
-
-
-def _without_empty_columns(headers: list, rows: list[list]) -> tuple[list, list[list]]:
-    """Leave out the columns that hold nothing in any row (no deviation, no description, ...)."""
-    keep = [i for i in range(len(headers)) if not rows or any(row[i] not in (None, "") for row in rows)]
-    return [headers[i] for i in keep], [[row[i] for i in keep] for row in rows]
 
 
 def _license_sheet(workbook: Workbook, customer: Customer) -> None:
@@ -150,7 +62,7 @@ def _license_sheet(workbook: Workbook, customer: Customer) -> None:
         ]
         for line in report.lines
     ]
-    headers, rows = _without_empty_columns(
+    headers, rows = without_empty_columns(
         [
             (_("Onderdeel"), 22),
             (_("Bereik"), 20),  # also holds the count time above the table
@@ -163,7 +75,7 @@ def _license_sheet(workbook: Workbook, customer: Customer) -> None:
         ],
         rows,
     )
-    sheet = _Sheet(workbook, _("Licentiedata"), headers, header_row=4)
+    sheet = Sheet(workbook, _("Licentiedata"), headers, header_row=4)
     sheet.preamble(
         [_("Klant"), customer.number, customer.name],
         [_("Geteld op"), _local(report.counted_at) or _("nog niet geteld")],
@@ -198,12 +110,37 @@ def _counted_access(masks) -> int:
     return access & (PROFIT | INSITE | OUTSITE)
 
 
+def _with_users(environments: list[Environment]) -> list[Environment]:
+    """The environments that report at least one user, in the given order (one query, index probes)."""
+    having = set(
+        Environment.objects.filter(pk__in=[environment.pk for environment in environments])
+        .filter(Exists(EnvironmentUser.objects.filter(environment=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    return [environment for environment in environments if environment.pk in having]
+
+
 def _users_sheet(workbook: Workbook, environments: list[Environment]) -> None:
-    types = EnvironmentType.choices
-    sheet = _Sheet(
+    """One row per unique user. The sheet is streamed, so the columns that would hold nothing are
+    found first with cheap EXISTS queries: environments without users, names and e-mail addresses
+    nobody has, and "Telt op" for a type without such an environment."""
+    environments = _with_users(environments)
+    users = EnvironmentUser.objects.filter(environment__in=environments)
+    show_name, show_email = (
+        bool(environments) and filled(users, "name"),
+        bool(environments) and filled(users, "email"),
+    )
+    types = [
+        (value, label)
+        for value, label in EnvironmentType.choices
+        if any(e.type == value for e in environments)
+    ]
+    sheet = Sheet(
         workbook,
         _("Gebruikers"),
-        [(_("Gebruikerscode"), 24), (_("Naam"), 28), (_("E-mailadres"), 32)]
+        [(_("Gebruikerscode"), 24)]
+        + ([(_("Naam"), 28)] if show_name else [])
+        + ([(_("E-mailadres"), 32)] if show_email else [])
         + [(environment.code, 14) for environment in environments]
         + [(_("Telt op %(type)s") % {"type": label}, 22) for _value, label in types],
         frozen_columns=1,
@@ -222,8 +159,7 @@ def _users_sheet(workbook: Workbook, environments: list[Environment]) -> None:
         }
         per_environment = mask_per_environment(environments, user_mask())
         rows = (
-            EnvironmentUser.objects.filter(environment__in=environments)
-            .values("identity_id", "identity__code")
+            users.values("identity_id", "identity__code")
             .annotate(
                 shown_code=Min("code"), shown_name=Max("name"), shown_email=Max("email"), **per_environment
             )
@@ -232,7 +168,9 @@ def _users_sheet(workbook: Workbook, environments: list[Environment]) -> None:
         )
         for code, name, email, *env_masks in rows.iterator(chunk_size=CHUNK_SIZE):
             sheet.append(
-                [code, name or None, email or None]
+                [code]
+                + ([name or None] if show_name else [])
+                + ([email or None] if show_email else [])
                 + [marks.get(mask) for mask in env_masks]
                 + [
                     counts_as[_counted_access([env_masks[i] for i in positions])]
@@ -243,10 +181,13 @@ def _users_sheet(workbook: Workbook, environments: list[Environment]) -> None:
 
 
 def _employees_sheet(workbook: Workbook, environments: list[Environment]) -> None:
-    sheet = _Sheet(
+    employees = Employee.objects.filter(environment__in=environments)
+    show_name = bool(environments) and filled(employees, "name")
+    sheet = Sheet(
         workbook,
         _("Medewerkers"),
-        [(_("Naam"), 28), (_("In dienst"), 11), (_("Omgevingen"), 48), (_("GUID"), 38)],
+        ([(_("Naam"), 28)] if show_name else [])
+        + [(_("In dienst"), 11), (_("Omgevingen"), 48), (_("GUID"), 38)],
     )
     sheet.header()
     if environments:
@@ -257,8 +198,7 @@ def _employees_sheet(workbook: Workbook, environments: list[Environment]) -> Non
         )
         marks = mask_per_environment(environments, in_service)
         rows = (
-            Employee.objects.filter(environment__in=environments)
-            .values("guid")
+            employees.values("guid")
             .annotate(shown_name=Max("name"), **marks)
             .order_by("shown_name", "guid")
             .values_list("guid", "shown_name", *marks)
@@ -272,7 +212,9 @@ def _employees_sheet(workbook: Workbook, environments: list[Environment]) -> Non
             ]
             # Counted as employee when in service in at least one active environment.
             serving = any(mark and mark & IN_SERVICE for mark in env_marks)
-            sheet.append([name or None, yes if serving else no, ", ".join(places), str(guid)])
+            sheet.append(
+                ([name or None] if show_name else []) + [yes if serving else no, ", ".join(places), str(guid)]
+            )
     sheet.finish()
 
 
@@ -334,8 +276,8 @@ def _environments_sheet(workbook: Workbook, customer: Customer, environments: li
                 clients.get(environment.id, 0),
             ]
         )
-    headers, rows = _without_empty_columns(headers, rows)
-    sheet = _Sheet(workbook, _("Omgevingen"), headers)
+    headers, rows = without_empty_columns(headers, rows)
+    sheet = Sheet(workbook, _("Omgevingen"), headers)
     sheet.header()
     for row in rows:
         sheet.append(row)
@@ -369,7 +311,7 @@ def build_workbook(*, customer: Customer, output: str | BinaryIO) -> None:
 
 def _explanation_sheet(workbook: Workbook) -> None:
     """What each sheet and number means, inside the workbook (the e-mail that brings it may be lost)."""
-    sheet = _Sheet(workbook, _("Uitleg"), [(_("Tabblad"), 18), (_("Wat het toont"), 110)])
+    sheet = Sheet(workbook, _("Uitleg"), [(_("Tabblad"), 18), (_("Wat het toont"), 110)])
     sheet.header()
     for name, meaning in (
         (

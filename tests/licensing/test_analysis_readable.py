@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from licensing.analysis.workbook import build_workbook
-from tests.factories import EmployeeFactory, EnvironmentFactory, LicenseLineFactory
+from tests.factories import EmployeeFactory, EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +98,42 @@ def test_employees_are_named_first_and_keep_their_guid(customer_a):
 
     assert header(sheet) == ["Naam", "In dienst", "Omgevingen", "GUID"]
     assert [cell.value for cell in sheet[2]] == ["J. Jansen", "ja", "O12345AA", str(employee.guid)]
+
+
+def test_the_streamed_users_sheet_leaves_out_what_nobody_has(customer_a):
+    production = EnvironmentFactory(customer=customer_a, type="O", code="O12345AA")
+    EnvironmentFactory(customer=customer_a, type="T", code="T12345AA")  # no users: no column
+    EnvironmentUserFactory(environment=production, code="susan", name="", email="")
+    EnvironmentUserFactory(environment=production, code="john", name="", email="")
+
+    sheet = workbook_of(customer_a)["Gebruikers"]
+
+    assert header(sheet) == ["Gebruikerscode", "O12345AA", "Telt op Productie"]
+    assert [cell.value for cell in sheet[2]] == ["john", "P", "Profit"]
+
+
+def test_a_users_column_with_a_value_in_any_row_stays(customer_a):
+    production = EnvironmentFactory(customer=customer_a, type="O", code="O12345AA")
+    test = EnvironmentFactory(customer=customer_a, type="T", code="T12345AA")
+    EnvironmentUserFactory(environment=production, code="susan", name="", email="susan@example.nl")
+    EnvironmentUserFactory(environment=test, code="john", name="J. Jansen", email="")
+
+    sheet = workbook_of(customer_a, "en")["Users"]
+
+    assert header(sheet) == [
+        "User code",
+        "Name",
+        "E-mail address",
+        "O12345AA",
+        "T12345AA",
+        "Counts on Production",
+        "Counts on Test",
+    ]
+    assert [cell.value for cell in sheet[2]] == ["john", "J. Jansen", None, None, "P", None, "Profit"]
+
+
+def test_employees_without_any_name_get_no_name_column(customer_a):
+    environment = EnvironmentFactory(customer=customer_a, type="O", code="O12345AA")
+    EmployeeFactory(environment=environment, name="", in_service=True)
+
+    assert header(workbook_of(customer_a)["Medewerkers"]) == ["In dienst", "Omgevingen", "GUID"]

@@ -68,7 +68,7 @@ def test_it_marks_susan_in_both_environments_and_the_others_in_one(customer_a, t
     assert (users["john"]["O12345AA"], users["john"]["O12345AB"]) == ("P", None)
     assert (users["bart"]["O12345AA"], users["bart"]["O12345AB"]) == (None, "P")
     assert all(row["Telt op Productie"] == "Profit" for row in users.values())
-    assert all(row["Telt op Test"] is None for row in users.values())
+    assert all("Telt op Test" not in row for row in users.values())  # no test environment, no column
 
 
 def test_it_combines_access_letters_and_counts_each_item(customer_a, two_productions):
@@ -148,18 +148,15 @@ def test_it_has_the_sheets_with_dutch_headers_frozen_and_filtered(customer_a, tw
     assert [cell.value for cell in users[1]] == [
         "Gebruikerscode",
         "Naam",
-        "E-mailadres",
         "O12345AA",
         "O12345AB",
         "Telt op Productie",
-        "Telt op Test",
-        "Telt op Acceptatie",
-        "Telt op Demo",
     ]
     assert users.freeze_panes == "B2"
-    assert users.auto_filter.ref == "A1:I6"
+    assert users.auto_filter.ref == "A1:E6"
     assert users.column_dimensions["A"].width == 24
-    assert [cell.value for cell in workbook["Medewerkers"][1]] == ["Naam", "In dienst", "Omgevingen", "GUID"]
+    # No employees here: a name column nobody fills is left out.
+    assert [cell.value for cell in workbook["Medewerkers"][1]] == ["In dienst", "Omgevingen", "GUID"]
     assert workbook["Omgevingen"]["A1"].value == "Omgevingscode"
     assert workbook["Omgevingen"].freeze_panes == "A2"
 
@@ -272,7 +269,7 @@ def test_the_number_of_queries_does_not_grow_with_users(customer_a, two_producti
         EmployeeFactory(environment=a)
 
     assert queries_for_build() == few
-    assert few <= 12
+    assert few <= 16  # four of them are the EXISTS probes that leave out empty columns
 
 
 def test_license_report_writes_the_workbook_as_xlsx(customer_a, two_productions, tmp_path):

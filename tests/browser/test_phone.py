@@ -7,6 +7,9 @@ With SCREENSHOTS=1 the opened menu and a line's page with its chart are README s
 import pytest
 
 from licensing.models import LicenseLine, LicenseMutation
+from licensing.pricing.money import format_money
+from licensing.pricing.selectors import schedule_for
+from licensing.pricing.tiers import price_for
 
 from .conftest import BEHEERDER, follow
 
@@ -51,7 +54,7 @@ def test_every_number_of_every_line_is_on_screen(phone, live_server, demo_data):
     phone.goto(f"{live_server.url}/licentiedata/")
 
     cells = phone.locator("table.license-lines td.num")
-    assert cells.count() == 4 * LicenseLine.objects.filter(license__customer__number="12345").count()
+    assert cells.count() == 5 * LicenseLine.objects.filter(license__customer__number="12345").count()
     for n in range(cells.count()):
         cell = cells.nth(n)
         assert _inside(cell.bounding_box(), PHONE["width"]), cell.inner_text()
@@ -64,6 +67,9 @@ def test_every_number_of_every_line_is_on_screen(phone, live_server, demo_data):
         f"{line.portal}",
         f"{line.in_use}",
         f"{line.available}",
+        format_money(
+            price_for(line.maximum, schedule_for(edition="profit", item="profit_users")), language="nl"
+        ),
     ]
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 

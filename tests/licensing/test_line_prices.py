@@ -10,7 +10,7 @@ from django.utils import translation
 
 from licensing.models import LicenseMutation
 from licensing.pricing.models import PriceMode
-from licensing.services import line_change_quantity, line_set_maximum
+from licensing.services import line_change_quantity, line_set_maximum, line_try_quantity
 from tests.confirming import post_confirmed
 from tests.factories import LicenseLineFactory
 from tests.licensing.pricing_factories import price_list
@@ -185,3 +185,17 @@ def test_the_preview_sentence_reads_in_english(client, beheerder, users):
         "From €412.50 to €451.00 per month (+€38.50); from 26 users on, tier 2 applies"
     )
     translation.activate("nl")
+
+
+def test_a_dry_run_of_the_service_checks_and_prices_but_writes_nothing(beheerder, users):
+    mutation = line_try_quantity(line=users, by=beheerder, quantity=32)
+
+    assert mutation.pk is None
+    assert (mutation.old_price, mutation.new_price, mutation.new_quantity) == (
+        Decimal("412.50"),
+        Decimal("451.00"),
+        32,
+    )
+    users.refresh_from_db()
+    assert (users.maximum, users.portal) == (25, 25)
+    assert not LicenseMutation.objects.exists()

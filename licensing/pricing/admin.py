@@ -15,9 +15,7 @@ class PriceTierFormSet(forms.BaseInlineFormSet):
     from-quantity, no negative price), before anything is written."""
 
     def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
+        # Before the formset's own checks, so that a repeated from-quantity reads as our rule says it.
         tiers = [
             (form.cleaned_data.get("from_quantity"), form.cleaned_data.get("unit_price"))
             for form in self.forms
@@ -25,6 +23,7 @@ class PriceTierFormSet(forms.BaseInlineFormSet):
         ]
         if problems := tier_problems(tiers):
             raise forms.ValidationError(problems)
+        super().clean()
 
 
 class PriceTierInline(admin.TabularInline):

@@ -12,6 +12,8 @@ from environments.vocabulary import Item
 from licensing.models import Edition
 
 CURRENCY = "EUR"
+NEGATIVE_PRICE = _("Een prijs kan niet negatief zijn.")
+FROM_BELOW_ONE = _("Een staffel begint bij 1 of hoger.")
 
 
 class PriceMode(models.TextChoices):
@@ -60,8 +62,16 @@ class PriceTier(models.Model):
             models.UniqueConstraint(
                 fields=["price_list", "from_quantity"], name="price_tier_one_per_quantity"
             ),
-            models.CheckConstraint(condition=Q(from_quantity__gte=1), name="price_tier_from_at_least_one"),
-            models.CheckConstraint(condition=Q(unit_price__gte=0), name="price_tier_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(from_quantity__gte=1),
+                name="price_tier_from_at_least_one",
+                violation_error_message=FROM_BELOW_ONE,
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0),
+                name="price_tier_price_not_negative",
+                violation_error_message=NEGATIVE_PRICE,
+            ),
         ]
 
     def __str__(self) -> str:

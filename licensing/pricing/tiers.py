@@ -12,16 +12,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import PriceMode
+from .models import FROM_BELOW_ONE, NEGATIVE_PRICE, PriceMode
 
 CENT = Decimal("0.01")
 
-# The admin's refusals of a list of tiers (the service checks the same).
+# The admin's refusals of a list of tiers (the service checks the same; the tier's own two are the
+# database constraints' messages too).
 NO_TIERS = _("Geef ten minste één staffel op.")
 FIRST_TIER_NOT_ONE = _("De eerste staffel begint bij 1.")
 DUPLICATE_FROM = _("Twee staffels beginnen bij hetzelfde aantal (%(quantity)s).")
-NEGATIVE_PRICE = _("Een prijs kan niet negatief zijn.")
-FROM_BELOW_ONE = _("Een staffel begint bij 1 of hoger.")
+__all__ = ["DUPLICATE_FROM", "FIRST_TIER_NOT_ONE", "FROM_BELOW_ONE", "NEGATIVE_PRICE", "NO_TIERS"]
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ def test_the_confirmed_change_records_both_prices_and_the_history_shows_them(cli
     assert (mutation.old_price, mutation.new_price) == (Decimal("412.50"), Decimal("451.00"))
     assert "Prijs per maand: € 451,00." in response.content.decode()
     history = client.get(reverse("licensing:mutations")).content.decode()
-    assert "€ 412,50 → € 451,00" in history
+    assert '<span class="amount">€ 412,50</span> → <span class="amount">€ 451,00</span>' in history
     assert "(+ € 38,50)" in history
 
 

@@ -2,9 +2,12 @@
 change form's preview and its confirmation step, the mutation's record of both prices and the history,
 in the reader's language; a line without a price list shows no price, never €0."""
 
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import translation
 
@@ -199,3 +202,17 @@ def test_a_dry_run_of_the_service_checks_and_prices_but_writes_nothing(beheerder
     users.refresh_from_db()
     assert (users.maximum, users.portal) == (25, 25)
     assert not LicenseMutation.objects.exists()
+
+
+def test_licentiedata_prices_by_the_scheduled_list_from_its_date(client, beheerder, users):
+    price_list(tiers=[(1, "20.00")], valid_from=date(2027, 1, 1))
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+
+    with time_machine.travel(datetime(2026, 12, 31, 12, 0, tzinfo=amsterdam), tick=False):
+        client.force_login(beheerder.user)
+        before = client.get(OVERVIEW).context["total"]
+    with time_machine.travel(datetime(2027, 1, 1, 0, 5, tzinfo=amsterdam), tick=False):
+        client.force_login(beheerder.user)
+        after = client.get(OVERVIEW).context["total"]
+
+    assert (before, after) == (Decimal("412.50"), Decimal("500.00"))

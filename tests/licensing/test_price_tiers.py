@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from licensing.pricing.models import PriceMode
 from licensing.pricing.selectors import schedule_for, schedules_in_effect
@@ -74,6 +76,26 @@ def test_a_price_change_knows_both_prices_and_the_tiers():
         Decimal("38.50"),
     )
     assert (change.tier_before.number, change.tier_after.number, change.tier_changed) == (1, 2, True)
+
+
+schedules = st.builds(
+    lambda mode, starts, prices: PriceSchedule.of(mode, zip([1, *sorted(starts)], prices, strict=False)),
+    st.sampled_from([PriceMode.GRADUATED, PriceMode.VOLUME]),
+    st.sets(st.integers(2, 500), max_size=5),
+    st.lists(st.decimals("0.00", "99.99", places=2), min_size=6, max_size=6),
+)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(schedule=schedules, quantity=st.integers(1, 600))
+def test_each_unit_adds_its_own_tiers_price_graduated_and_all_units_the_reached_price_volume(
+    schedule, quantity
+):
+    reached = tier_for(quantity, schedule)
+    if schedule.mode == PriceMode.GRADUATED:
+        assert price_for(quantity, schedule) - price_for(quantity - 1, schedule) == reached.unit_price
+    else:
+        assert price_for(quantity, schedule) == quantity * reached.unit_price
 
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

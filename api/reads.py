@@ -31,7 +31,7 @@ from . import problems
 from .auth import ApiKeyAuth
 from .models import ApiScope
 from .problems import problem_responses
-from .schemas import ScopeCode, Timestamp, WarningKindCode
+from .schemas import Money, ScopeCode, Timestamp, WarningKindCode, money
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
@@ -204,6 +204,8 @@ class MutationOut(Schema):
         description="who made it: the contact's name, else the e-mail address or system name recorded"
     )
     created_at: Timestamp
+    old_price: Money
+    new_price: Money
 
 
 class MutationPage(Schema):
@@ -222,6 +224,8 @@ def mutation_json(mutation: LicenseMutation) -> dict:
         "source": mutation.source,
         "by": mutation.contact.name if mutation.contact else mutation.by,
         "created_at": mutation.created_at.isoformat(),
+        "old_price": money(mutation.old_price),
+        "new_price": money(mutation.new_price),
     }
 
 

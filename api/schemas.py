@@ -1,5 +1,6 @@
 """The shapes of the API's answers, as the OpenAPI schema shows them."""
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
@@ -13,6 +14,18 @@ WarningKindCode = Literal[tuple(WarningKind.values)]
 # license_report writes its times with isoformat(): kept as that text, so that the API's JSON is the
 # command's to the character (a datetime would be re-rendered by the JSON encoder).
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+# Amounts as decimal strings, never JSON numbers (floats): the mutation's prices.
+Money = Annotated[
+    str | None,
+    Field(
+        json_schema_extra={"pattern": r"^[0-9]+\.[0-9]{2}$"},
+        description='EUR per month as a decimal string, e.g. "451.00"; null when the item has no price list',
+    ),
+]
+
+
+def money(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{amount:.2f}"
 
 
 class LineOut(Schema):

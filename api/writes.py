@@ -32,14 +32,15 @@ from environments.snapshots import (
 )
 from environments.vocabulary import Item, UserKind
 from licensing.models import MAX_QUANTITY, LicenseLine
-from licensing.services import KeyActor, QuantityOutOfRange, line_change_quantity
+from licensing.pricing.models import CURRENCY
+from licensing.services import KeyActor, QuantityOutOfRange, line_change_quantity, line_try_quantity
 from portal.errors import DomainError
 
 from . import idempotency, problems
 from .auth import ApiKeyAuth, EnvironmentTokenAuth
 from .idempotency import Answer
 from .models import ApiScope
-from .schemas import ScopeCode
+from .schemas import Money, ScopeCode, money
 
 router = Router()
 
@@ -79,6 +80,13 @@ class QuantityIn(Schema):
             "deviation (portal number ≠ maximum)"
         ),
     )
+    dry_run: StrictBool = Field(
+        False,
+        description=(
+            "checks every rule and answers what the change would do, prices included, and changes "
+            "nothing: no mutation, no Idempotency-Key recorded"
+        ),
+    )
 
 
 class QuantityOut(Schema):
@@ -87,7 +95,13 @@ class QuantityOut(Schema):
     maximum: int = Field(description="after the change: the new quantity")
     portal: int = Field(description="after the change: the new quantity")
     in_use: int = Field(description="counted fresh at the change")
-    mutation_id: int = Field(description="the LicenseMutation recorded (source api, by the key's name)")
+    mutation_id: int | None = Field(
+        description="the LicenseMutation recorded (source api, by the key's name); null for a dry run"
+    )
+    dry_run: bool = Field(description="true: nothing was changed, this is what the change would do")
+    price_before: Money
+    price_after: Money
+    currency: Literal["EUR"] = CURRENCY
 
 
 IdempotencyKey = Annotated[
@@ -132,8 +146,11 @@ def _answer_response(answer: Answer, *, replayed: bool) -> HttpResponse:
         "Refused (nothing changes, `detail` is the portal's message): below in use (409, with `in_use` "
         "and `requested`), above the Profit Small Business cap of 10 environments (409), a deviation not "
         "acknowledged (409, with `maximum` and `portal`), out of range or not a whole number (422, "
-        "`errors` naming `quantity`). The mutation is logged with source `api` and the key's name. "
-        "Optional `Idempotency-Key`. Scope `licenses:write`."
+        "`errors` naming `quantity`). The mutation is logged with source `api` and the key's name, with the "
+        "monthly price before and after (`price_before`, `price_after`: null without a price list). "
+        "`dry_run: true` runs every rule and answers the same, but changes nothing and records no "
+        "mutation (`mutation_id` null) and no Idempotency-Key. Optional `Idempotency-Key`. "
+        "Scope `licenses:write`."
     ),
     openapi_extra={
         "responses": problems.problem_responses(
@@ -169,8 +186,9 @@ def change_quantity(
             return problems.problem(request, 404)
 
         def perform() -> Answer:
+            change = line_try_quantity if payload.dry_run else line_change_quantity
             try:
-                mutation = line_change_quantity(
+                mutation = change(
                     line=line,
                     by=KeyActor(customer_id=api_key.customer_id, name=api_key.name),
                     quantity=payload.quantity,
@@ -191,11 +209,21 @@ def change_quantity(
                 portal=mutation.new_quantity,
                 in_use=mutation.in_use,
                 mutation_id=mutation.pk,
+                dry_run=payload.dry_run,
+                price_before=money(mutation.old_price),
+                price_after=money(mutation.new_price),
             )
             return Answer(status=200, body=out.model_dump(mode="json"))
 
+        if payload.dry_run:
+            # Nothing to make idempotent: a dry run changes nothing, and its answer is not kept.
+            return _answer_response(perform(), replayed=False)
+
+        # Without dry_run (always false here): the fingerprints of records kept from before it stay valid.
         fingerprint = idempotency.fingerprint(
-            method=request.method, path=request.path, body=payload.model_dump(mode="json")
+            method=request.method,
+            path=request.path,
+            body=payload.model_dump(mode="json", exclude={"dry_run"}),
         )
         answer, replayed = idempotency.answer_once(
             api_key=api_key, key=idempotency_key, fingerprint=fingerprint, perform=perform

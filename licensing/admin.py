@@ -118,6 +118,8 @@ class LicenseMutationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "old_maximum",
         "old_portal",
         "new_quantity",
+        "old_price",
+        "new_price",
         "by",
         "user",
         "source",

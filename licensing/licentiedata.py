@@ -6,6 +6,7 @@ Composed above the subdomains: it reads monitoring's warnings and charts.
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,8 @@ from portal.models import Customer
 from .models import License, LicenseLine, UsageLevel
 from .monitoring.charts import UsageChart, cached_usage_charts
 from .monitoring.selectors import open_warnings_json
+from .pricing.selectors import schedules_in_effect
+from .pricing.tiers import price_for
 from .selectors import license_lines, lines_in_order
 
 
@@ -63,6 +66,8 @@ def license_report(customer: Customer) -> LicenseReport:
 class OverviewRow:
     line: LicenseLine
     chart: UsageChart | None = None
+    # The monthly price of the line's maximum under today's price list; None without one (not €0).
+    price: Decimal | None = None
 
     @property
     def percent(self) -> int:
@@ -84,19 +89,26 @@ class OverviewGroup:
     rows: list[OverviewRow]
 
 
-def license_overview(customer: Customer) -> tuple[LicenseReport, list[OverviewGroup]]:
+def license_overview(customer: Customer) -> tuple[LicenseReport, list[OverviewGroup], Decimal | None]:
     """The Licentiedata grouped the way the portal shows it: "Per licentie", then per environment
     type (Productie, Test, Acceptatie, Demo), each line with its usage chart (cached per line and
-    count stamp). A fixed number of queries, whatever the size of the customer."""
+    count stamp) and its monthly price, and the license's monthly total of the priced lines (None when
+    no line has a price). A fixed number of queries, whatever the size of the customer."""
     report = license_report(customer)
     charts = cached_usage_charts(report.lines, counted_at=report.counted_at)
+    schedules = schedules_in_effect(edition=report.license.edition) if report.license else {}
     by_scope: dict[str, list[OverviewRow]] = {scope: [] for scope in Scope.values}
+    prices = []
     for line in report.lines:
-        by_scope[line.scope].append(OverviewRow(line=line, chart=charts[line.pk]))
+        schedule = schedules.get(line.item)
+        price = price_for(line.maximum, schedule) if schedule else None
+        if price is not None:
+            prices.append(price)
+        by_scope[line.scope].append(OverviewRow(line=line, chart=charts[line.pk], price=price))
     titles = {Scope.LICENSE.value: _("Per licentie")}
     groups = [
         OverviewGroup(scope=scope, title=titles.get(scope, label), rows=by_scope[scope])
         for scope, label in Scope.choices
         if by_scope[scope]
     ]
-    return report, groups
+    return report, groups, (sum(prices, Decimal("0.00")) if prices else None)

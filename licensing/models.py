@@ -245,6 +245,14 @@ class LicenseMutation(AppendOnlyModel):
     source = models.CharField(
         _("bron"), max_length=20, choices=MutationSource.choices, default=MutationSource.PORTAL
     )
+    # The monthly price (EUR) of the old maximum and of the new number under the price list in effect
+    # at the change; null when the item had no price list (no price is not €0).
+    old_price = models.DecimalField(
+        _("oude prijs per maand"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    new_price = models.DecimalField(
+        _("nieuwe prijs per maand"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("mutatie")
@@ -260,6 +268,12 @@ class LicenseMutation(AppendOnlyModel):
         """Per line: where its newest change came from, as a subquery of the line's own query."""
         newest = cls.objects.filter(line=OuterRef(line)).order_by("-created_at", "-id")
         return Subquery(newest.values("source")[:1])
+
+    @property
+    def price_difference(self):
+        if self.old_price is None or self.new_price is None:
+            return None
+        return self.new_price - self.old_price
 
     @property
     def actor(self) -> str:

@@ -29,6 +29,7 @@ from .models import (
     MutationSource,
     RequestStatus,
 )
+from .pricing.selectors import change_prices
 from .recount import fresh_in_use
 
 BELOW_IN_USE = _("Het gewenste aantal komt onder het werkelijke aantal in gebruik.")
@@ -145,12 +146,47 @@ def line_change_quantity(
             in_use=in_use,
             acknowledged_deviation=deviation,
             source=source,
+            **_prices(line=line, quantity=quantity),
         )
         line.maximum = quantity
         line.portal = quantity
         line.in_use = in_use
         line.save(update_fields=["maximum", "portal", "in_use"])
         mark_inputs_changed(customer_ids=[customer_id])
+    return mutation
+
+
+def _prices(*, line: LicenseLine, quantity: int) -> dict:
+    """The mutation's `old_price` and `new_price`: the monthly price of the old maximum and of
+    `quantity` under today's price list of the line's edition and item; None without one."""
+    change = change_prices(
+        edition=line.license.edition, item=line.item, old_quantity=line.maximum, new_quantity=quantity
+    )
+    if change is None:
+        return {"old_price": None, "new_price": None}
+    return {"old_price": change.before, "new_price": change.after}
+
+
+class _DryRun(Exception):
+    """Rolls back a change made only to see what it would do."""
+
+
+def line_try_quantity(
+    *, line: LicenseLine, by: Contact | KeyActor, quantity: int, acknowledge_deviation: bool = False
+) -> LicenseMutation:
+    """A dry run of `line_change_quantity`: every rule is checked exactly as for the change (line lock,
+    in use counted fresh), the refusal raised the same, and then everything is rolled back. Returns the
+    mutation that would have been recorded, unsaved (no pk)."""
+    try:
+        with transaction.atomic():
+            mutation = line_change_quantity(
+                line=line, by=by, quantity=quantity, acknowledge_deviation=acknowledge_deviation
+            )
+            raise _DryRun
+    except _DryRun:
+        pass
+    mutation.pk = mutation.id = None
+    mutation._state.adding = True
     return mutation
 
 
@@ -174,6 +210,7 @@ def _set_maximum(
         new_quantity=quantity,
         in_use=line.in_use,
         source=source,
+        **_prices(line=line, quantity=quantity),
     )
     line.maximum = quantity
     line.save(update_fields=["maximum"])

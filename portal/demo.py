@@ -9,6 +9,7 @@ relative to the nightly snapshot moment (today 00:45), so seeding twice gives th
 
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -20,6 +21,8 @@ from environments.snapshots import parse_snapshot
 from licensing.models import License, LicenseLine
 from licensing.monitoring.models import UsageSnapshot
 from licensing.monitoring.services import ensure_builtin_signal
+from licensing.pricing.models import PriceList
+from licensing.pricing.services import price_list_save
 from licensing.recount import recount_customers
 
 from .accounts import record_email_address
@@ -31,6 +34,7 @@ from .demo_data import (
     GUID_NAMESPACE,
     LINES,
     PEOPLE,
+    PRICE_LISTS,
     SNAPSHOT_TIME,
 )
 from .models import Contact, Customer, Membership
@@ -98,6 +102,7 @@ def seed(*, now: datetime | None = None, log=print) -> None:
         _contacts(customers=customers, log=log)
         _environments(customers=customers, now=now, log=log)
         _lines(customers=customers, log=log)
+        _price_lists(log=log)
         result = recount_customers(customer_ids=[customer.id for customer in customers.values()])
         _history(customer=customers["12345"], today=timezone.localdate(now), log=log)
         ensure_builtin_signal()
@@ -186,6 +191,15 @@ def _environments(*, customers: dict[str, Customer], now: datetime, log) -> None
             f"environment {result.environment}: {result.users} users, {result.employees} employees, "
             f"{result.declarations} declarations, {result.clients} clients"
         )
+
+
+def _price_lists(*, log) -> None:
+    for (edition, item, valid_from), (mode, tiers) in PRICE_LISTS.items():
+        price_list = PriceList.objects.filter(edition=edition, item=item, valid_from=valid_from).first()
+        price_list = price_list or PriceList(edition=edition, item=item, valid_from=valid_from)
+        price_list.mode = mode
+        price_list_save(price_list=price_list, tiers=[(start, Decimal(price)) for start, price in tiers])
+    log(f"{len(PRICE_LISTS)} price lists")
 
 
 def _lines(*, customers: dict[str, Customer], log) -> None:

@@ -5,9 +5,10 @@ Pure data: `portal.demo` turns it into rows (`seed_demo`). Changing the demo mea
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 
 from licensing.models import Edition
+from licensing.pricing.models import PriceMode
 
 from .models import Role
 
@@ -293,4 +294,26 @@ LINES = {
         ("outsite_users", "O"): (2, 2),
         ("clients", "O"): (1, 1),
     },
+}
+
+# (edition, item, valid from) -> (mode, [(from quantity, price per unit per month in EUR)]). Outsite
+# users, declarations and clients have no price list: Licentiedata shows no price for them. Profit users
+# of edition Profit have a new list scheduled for 2027.
+PRICE_LISTS = {
+    (Edition.PROFIT, "profit_users", date(2026, 1, 1)): (
+        PriceMode.GRADUATED,
+        [(1, "16.50"), (26, "14.00"), (51, "12.00")],
+    ),
+    (Edition.PROFIT, "profit_users", date(2027, 1, 1)): (
+        PriceMode.GRADUATED,
+        [(1, "17.25"), (26, "14.50"), (51, "12.50")],
+    ),
+    (Edition.PROFIT, "insite_users", date(2026, 1, 1)): (
+        PriceMode.VOLUME,
+        [(1, "4.50"), (25, "3.75"), (100, "3.00")],
+    ),
+    (Edition.PROFIT, "environments", date(2026, 1, 1)): (PriceMode.VOLUME, [(1, "45.00"), (5, "40.00")]),
+    (Edition.PROFIT, "employees", date(2026, 1, 1)): (PriceMode.GRADUATED, [(1, "2.25"), (50, "1.80")]),
+    (Edition.SMALL_BUSINESS, "profit_users", date(2026, 1, 1)): (PriceMode.VOLUME, [(1, "14.50")]),
+    (Edition.SMALL_BUSINESS, "environments", date(2026, 1, 1)): (PriceMode.VOLUME, [(1, "35.00")]),
 }

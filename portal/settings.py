@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "licensing.monitoring",
     "licensing.maintenance",
     "licensing.analysis",
+    "licensing.pricing",
     "api",  # the HTTP API and the API-sleutels page; a top layer, imported by no product app
     "ninja",  # only for its templates and static files: the API docs load nothing from a CDN
     "csp",  # its system check refuses the pre-4.0 CSP_* settings

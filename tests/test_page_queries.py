@@ -1,7 +1,7 @@
 """Every portal page costs a fixed number of queries: the same for a small customer and for the same
 customer grown to many more environments, users, employees, lines' history, warnings and changes."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -15,13 +15,14 @@ from licensing.models import LicenseLine
 from licensing.monitoring.models import UsageSnapshot
 from licensing.monitoring.nightly import refresh_customers
 from licensing.services import line_change_quantity
+from tests.licensing.pricing_factories import price_list
 
 # The queries of each page a Beheerder reads; a page that needs more for a larger customer fails here.
 PAGES = {
     "dashboard": 8,
-    "licensing:overview": 8,
+    "licensing:overview": 9,
     "licensing:line_detail": 8,
-    "licensing:line_change": 7,
+    "licensing:line_change": 8,
     "licensing:mutations": 7,
     "licensing:requests": 6,
     "licensing:request_new": 6,
@@ -78,6 +79,13 @@ def grow(customer, beheerder, *, environments: int, users: int, days: int) -> No
         raw = snapshot(code, range(start, start + users), now - timedelta(hours=1))
         import_snapshots(snapshots=[parse_snapshot(raw, source_name=code)], now=now)
     refresh_customers(customer_ids=[customer.id], now=now)
+    # A price list per item, with more tiers and an older list kept each call: read in a fixed number.
+    for item in ("profit_users", "insite_users", "environments", "employees"):
+        price_list(
+            item=item,
+            tiers=[(1 + 10 * n, f"{20 - n}.00") for n in range(environments)],
+            valid_from=date(2020, 1, environments),
+        )
     lines = list(LicenseLine.objects.filter(license__customer=customer))
     UsageSnapshot.objects.bulk_create(
         [

@@ -7,6 +7,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from licensing.models import MAX_QUANTITY, SMALL_BUSINESS_MAX_ENVIRONMENTS, LicenseLine
+from licensing.pricing.selectors import change_prices
+from licensing.pricing.texts import price_change_sentence
+from licensing.pricing.tiers import PriceSchedule, price_change
 from licensing.recount import fresh_in_use
 from licensing.services import LicenseError, check_entitlement
 from portal.confirm import confirmation, is_confirmed
@@ -28,6 +31,18 @@ def allowed_range(line: LicenseLine) -> AllowedRange:
         highest=SMALL_BUSINESS_MAX_ENVIRONMENTS if capped else MAX_QUANTITY,
         capped=capped,
     )
+
+
+def price_preview(line: LicenseLine, quantity: int, *, schedule: PriceSchedule | None = None) -> str:
+    """What the change costs: "Van € 412,50 naar € 451,00 per maand (+ € 38,50); vanaf 26 gebruikers
+    geldt staffel 2", under today's price list (`schedule`, read when not given); "" without one."""
+    if schedule is not None:
+        change = price_change(old_quantity=line.maximum, new_quantity=quantity, schedule=schedule)
+    else:
+        change = change_prices(
+            edition=line.license.edition, item=line.item, old_quantity=line.maximum, new_quantity=quantity
+        )
+    return price_change_sentence(change, item=line.item) if change else ""
 
 
 def raise_confirmation(
@@ -57,6 +72,8 @@ def raise_confirmation(
         )
         % {"new": quantity},
     ]
+    if price := price_preview(line, quantity):
+        consequences.insert(2, price + ".")
     fields = {"quantity": quantity}
     if acknowledge:
         fields["acknowledge_deviation"] = "on"

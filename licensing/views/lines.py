@@ -9,6 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from licensing.forms import LineQuantityForm, typed_quantity
 from licensing.licentiedata import license_overview
 from licensing.maintenance.cleanup import what_if
+from licensing.pricing.money import format_money
+from licensing.pricing.selectors import schedule_for
+from licensing.pricing.tiers import price_for
 from licensing.recount import recount_customer
 from licensing.selectors import license_line_for, mutation_history
 from licensing.services import (
@@ -20,7 +23,7 @@ from licensing.services import (
 from portal.pages import for_current_customer, page_of
 from portal.selectors import contact_for
 
-from .line_confirm import allowed_range, raise_confirmation
+from .line_confirm import allowed_range, price_preview, raise_confirmation
 
 MUTATIONS_PER_PAGE = 25
 
@@ -28,11 +31,11 @@ MUTATIONS_PER_PAGE = 25
 @require_GET
 @for_current_customer()
 def overview(request, membership):
-    report, groups = license_overview(membership.customer)
+    report, groups, total = license_overview(membership.customer)
     return render(
         request,
         "licensing/overview.html",
-        {"report": report, "groups": groups, "can_change": membership.is_beheerder},
+        {"report": report, "groups": groups, "total": total, "can_change": membership.is_beheerder},
     )
 
 
@@ -56,8 +59,12 @@ def line_change(request, membership, line_id):
     else:
         # Back from blocking users in the what-if list: the number typed before is still there.
         form = LineQuantityForm(initial={"quantity": typed_quantity(request.GET.get("quantity"))})
-    cleanup, return_to = None, ""
-    if request.method == "POST" and form.is_valid():
+    cleanup, return_to, preview = None, "", ""
+    schedule = schedule_for(edition=line.license.edition, item=line.item)
+    if request.method == "POST" and form.is_valid() and "preview" in request.POST:
+        # "Prijs berekenen": what the typed number would cost; nothing is changed or confirmed.
+        preview = price_preview(line, form.cleaned_data["quantity"], schedule=schedule)
+    elif request.method == "POST" and form.is_valid():
         quantity = form.cleaned_data["quantity"]
         acknowledge = form.cleaned_data["acknowledge_deviation"]
         if asking := raise_confirmation(request, line=line, quantity=quantity, acknowledge=acknowledge):
@@ -92,12 +99,15 @@ def line_change(request, membership, line_id):
             "what_if": cleanup,
             "allowed": allowed_range(line),
             "return_to": return_to,
+            "schedule": schedule,
+            "price": price_for(line.maximum, schedule) if schedule else None,
+            "preview": preview,
         },
     )
 
 
 def _changed_message(line, mutation) -> str:
-    return _(
+    text = _(
         "%(item)s (%(scope)s): maximum en portaalaantal zijn nu %(quantity)s; "
         "in gebruik %(in_use)s, beschikbaar %(available)s."
     ) % {
@@ -107,6 +117,9 @@ def _changed_message(line, mutation) -> str:
         "in_use": mutation.in_use,
         "available": mutation.new_quantity - mutation.in_use,
     }
+    if mutation.new_price is not None:
+        text += " " + _("Prijs per maand: %(price)s.") % {"price": format_money(mutation.new_price)}
+    return text
 
 
 @require_GET

@@ -85,6 +85,8 @@ def test_mutations_newest_first_with_every_field(client, history, beheerder, mak
         "source": "portal",
         "by": "Power BI",
         "created_at": first.created_at.isoformat(),
+        "old_price": None,
+        "new_price": None,
     }
     assert [item["new_quantity"] for item in body["items"]] == [m.new_quantity for m in expected]
     # The contact's name, not its id nor the e-mail address.

@@ -70,6 +70,10 @@ def test_it_sets_maximum_and_portal_and_logs_the_mutation_as_the_keys(client, li
         "portal": 15,
         "in_use": IN_USE,
         "mutation_id": mutation.pk,
+        "dry_run": False,
+        "price_before": None,
+        "price_after": None,
+        "currency": "EUR",
     }
     line.refresh_from_db()
     assert (line.maximum, line.portal, line.in_use) == (15, 15, IN_USE)

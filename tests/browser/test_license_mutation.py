@@ -1,8 +1,12 @@
 """Issue 3 in a real browser: a Beheerder changes a license count in Dutch and in English."""
 
 import pytest
+from django.utils import translation
 
 from licensing.models import LicenseLine, LicenseMutation
+from licensing.pricing.money import format_money
+from licensing.pricing.selectors import change_prices
+from licensing.pricing.texts import price_change_sentence
 from licensing.services import BELOW_IN_USE, SHORTFALL
 
 from .conftest import BEHEERDER, follow, open_menu
@@ -19,7 +23,12 @@ def _line(item: str, scope: str) -> LicenseLine:
 
 def _numbers(page, line: LicenseLine) -> list[str]:
     """Maximum, portal number, in use and available as Licentiedata shows them."""
-    return page.locator(f"#line-{line.id} td.num").all_inner_texts()
+    return page.locator(f"#line-{line.id} td.num:not(.price)").all_inner_texts()
+
+
+def _price_change(line: LicenseLine, quantity: int):
+    # Computed, not written out: the demo's price lists are scheduled by date.
+    return change_prices(edition="profit", item=line.item, old_quantity=line.maximum, new_quantity=quantity)
 
 
 def _submit_quantity(page, quantity: int) -> None:
@@ -64,7 +73,21 @@ def test_a_beheerder_is_refused_below_in_use_raises_the_line_and_is_refused_in_e
     assert (line.maximum, line.portal) == (16, 16)
     assert not LicenseMutation.objects.exists()
 
+    # Previewing 30 (into the second tier of the demo's Profit users) changes nothing.
+    page.fill("input[name=quantity]", "30")
+    follow(page, page.get_by_role("button", name="Prijs berekenen"))
+    with translation.override("nl"):
+        preview = price_change_sentence(_price_change(line, 30), item=line.item)
+        change = _price_change(line, 20)
+        raise_preview = price_change_sentence(change, item=line.item)
+    assert preview.endswith("; vanaf 26 gebruikers geldt staffel 2")
+    assert page.locator("#price-preview").inner_text() == preview
+    screenshot(page, "mutation-price-preview")
+    assert not LicenseMutation.objects.exists()
+
     _submit_quantity(page, 20)
+    assert raise_preview.startswith(f"Van {format_money(change.before, language='nl')} naar ")
+    assert raise_preview + "." in page.locator(".confirm__consequences li").all_inner_texts()
     screenshot(page, "mutation-confirm")
     _confirm(page, "Maximum Profit-gebruikers (Productie) van 16 naar 20; in gebruik 13.")
 
@@ -81,7 +104,12 @@ def test_a_beheerder_is_refused_below_in_use_raises_the_line_and_is_refused_in_e
     assert mutation.by == BEHEERDER[0]
 
     open_menu(page, "Mutaties")
-    assert page.locator(f"#mutation-{mutation.id} td.num").all_inner_texts() == ["16", "16", "20"]
+    assert page.locator(f"#mutation-{mutation.id} td.num:not(.price)").all_inner_texts() == ["16", "16", "20"]
+    assert (mutation.old_price, mutation.new_price) == (change.before, change.after)
+    price_cell = page.locator(f"#mutation-{mutation.id} td.price").inner_text()
+    assert price_cell.startswith(
+        f"{format_money(change.before, language='nl')} → {format_money(change.after, language='nl')}"
+    )
     screenshot(page, "mutation-history")
 
     page.select_option("#language-select", "en")

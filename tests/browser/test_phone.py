@@ -7,6 +7,9 @@ With SCREENSHOTS=1 the opened menu and a line's page with its chart are README s
 import pytest
 
 from licensing.models import LicenseLine, LicenseMutation
+from licensing.pricing.money import format_money
+from licensing.pricing.selectors import schedule_for
+from licensing.pricing.tiers import price_for
 
 from .conftest import BEHEERDER, follow
 
@@ -51,7 +54,7 @@ def test_every_number_of_every_line_is_on_screen(phone, live_server, demo_data):
     phone.goto(f"{live_server.url}/licentiedata/")
 
     cells = phone.locator("table.license-lines td.num")
-    assert cells.count() == 4 * LicenseLine.objects.filter(license__customer__number="12345").count()
+    assert cells.count() == 5 * LicenseLine.objects.filter(license__customer__number="12345").count()
     for n in range(cells.count()):
         cell = cells.nth(n)
         assert _inside(cell.bounding_box(), PHONE["width"]), cell.inner_text()
@@ -64,6 +67,9 @@ def test_every_number_of_every_line_is_on_screen(phone, live_server, demo_data):
         f"{line.portal}",
         f"{line.in_use}",
         f"{line.available}",
+        format_money(
+            price_for(line.maximum, schedule_for(edition="profit", item="profit_users")), language="nl"
+        ),
     ]
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
@@ -122,7 +128,7 @@ def test_a_beheerder_raises_a_count_through_the_confirmation_on_a_phone(
     assert phone.evaluate("document.querySelector(':target').id") == f"line-{line.id}"
     row = phone.locator(f"#line-{line.id}")
     assert row.evaluate("row => getComputedStyle(row).backgroundColor") == "rgb(255, 246, 209)"
-    assert row.locator("td.num").all_inner_texts() == ["18", "18", "13", "5"]
+    assert row.locator("td.num:not(.price)").all_inner_texts() == ["18", "18", "13", "5"]
     line.refresh_from_db()
     assert (line.maximum, line.portal) == (18, 18)
     phone.goto(f"{live_server.url}/licentiedata/regel/{line.id}/")

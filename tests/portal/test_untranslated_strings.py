@@ -107,6 +107,8 @@ def admin_pages() -> list[tuple[str, dict | None]]:
         (reverse("admin:licensing_licenseline_changelist"), None),
         (reverse("admin:licensing_licenserequest_changelist"), None),
         (reverse("admin:monitoring_licensewarning_changelist"), None),
+        (reverse("admin:pricing_pricelist_changelist"), None),
+        (reverse("admin:pricing_pricelist_add"), None),
     ]
 
 

@@ -31,11 +31,13 @@ from environments.snapshots import (
     USER_NAME_LENGTH,
 )
 from environments.vocabulary import Item, UserKind
+from licensing.approvals.services import change_or_propose
 from licensing.models import MAX_QUANTITY, LicenseLine
-from licensing.services import KeyActor, QuantityOutOfRange, line_change_quantity
+from licensing.services import KeyActor, QuantityOutOfRange
 from portal.errors import DomainError
 
 from . import idempotency, problems
+from .approvals import PendingChangeOut, pending_json
 from .auth import ApiKeyAuth, EnvironmentTokenAuth
 from .idempotency import Answer
 from .models import ApiScope
@@ -77,6 +79,13 @@ class QuantityIn(Schema):
         description=(
             "confirms having reviewed the number actually entitled to; needed when the line has a "
             "deviation (portal number ≠ maximum)"
+        ),
+    )
+    replace_pending: int | None = Field(
+        None,
+        description=(
+            "under the four-eyes policy: the id of the line's open pending change this one replaces "
+            "(without it, an open change of the line is a 409 naming its `pending_id`)"
         ),
     )
 
@@ -123,7 +132,7 @@ def _answer_response(answer: Answer, *, replayed: bool) -> HttpResponse:
 
 @router.post(
     "/lines/{item}/{scope}/quantity",
-    response={200: QuantityOut},
+    response={200: QuantityOut, 202: PendingChangeOut},
     auth=ApiKeyAuth(ApiScope.LICENSES_WRITE),
     summary="Change a license count under the portal's rules",
     description=(
@@ -133,7 +142,10 @@ def _answer_response(answer: Answer, *, replayed: bool) -> HttpResponse:
         "and `requested`), above the Profit Small Business cap of 10 environments (409), a deviation not "
         "acknowledged (409, with `maximum` and `portal`), out of range or not a whole number (422, "
         "`errors` naming `quantity`). The mutation is logged with source `api` and the key's name. "
-        "Optional `Idempotency-Key`. Scope `licenses:write`."
+        "Under the customer's four-eyes policy (vier-ogenprincipe) a change it covers is checked the same "
+        "way but not made: 202 with the pending change, which a second Beheerder approves (then every "
+        "rule is checked again); an open change of the line is replaced only with `replace_pending` "
+        "(else 409 with `pending_id`). Optional `Idempotency-Key`. Scope `licenses:write`."
     ),
     openapi_extra={
         "responses": problems.problem_responses(
@@ -142,7 +154,7 @@ def _answer_response(answer: Answer, *, replayed: bool) -> HttpResponse:
                 403: "The key lacks the scope licenses:write",
                 404: "The customer has no line of this item and scope",
                 409: "Refused by the line's or the license's state: below in use, above the cap, "
-                "deviation not acknowledged",
+                "deviation not acknowledged, a pending change of the line not replaced",
                 422: "Not a whole number in range, an unknown item or scope, a bad Idempotency-Key, or "
                 "an Idempotency-Key used before with another body",
                 429: "Too many requests for this key; `Retry-After` gives the seconds to wait",
@@ -170,11 +182,13 @@ def change_quantity(
 
         def perform() -> Answer:
             try:
-                mutation = line_change_quantity(
+                outcome = change_or_propose(
                     line=line,
                     by=KeyActor(customer_id=api_key.customer_id, name=api_key.name),
                     quantity=payload.quantity,
                     acknowledge_deviation=payload.acknowledge_deviation,
+                    replace=payload.replace_pending,
+                    key_maker=api_key.created_by,
                 )
             except QuantityOutOfRange as refusal:
                 response = problems.domain_problem(request, refusal)
@@ -184,6 +198,9 @@ def change_quantity(
             except DomainError as refusal:
                 response = problems.domain_problem(request, refusal)
                 return Answer(status=response.status_code, body=_json(response))
+            if outcome.pending is not None:
+                return Answer(status=202, body=pending_json(outcome.pending))
+            mutation = outcome.mutation
             out = QuantityOut(
                 item=item,
                 scope=scope,

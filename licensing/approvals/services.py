@@ -222,7 +222,7 @@ def _apply_policy(*, customer: Customer, values: dict, by: Contact, ip: str | No
 
 
 def _expire_if_overdue(pending_id: int) -> None:
-    # In a transaction of its own: the refusal that follows rolls the decision back, not the expiry.
+    # Before the decision's transaction: the refusal that follows rolls that back, not the expiry.
     with transaction.atomic():
         pending = PendingChange.objects.select_for_update().filter(pk=pending_id).first()
         if pending is not None and pending.status == ChangeStatus.OPEN and not pending.is_open():
@@ -230,7 +230,6 @@ def _expire_if_overdue(pending_id: int) -> None:
 
 
 def _lock_for_decision(*, pending_id: int, customer_id: int, by: Contact) -> PendingChange:
-    _expire_if_overdue(pending_id)
     pending = PendingChange.objects.filter(pk=pending_id, customer_id=customer_id).first()
     if pending is None:
         raise ApprovalError(NOT_OPEN)
@@ -255,6 +254,7 @@ def approve(
 ) -> PendingChange:
     """A second Beheerder approves: the change is made now, under every rule as it stands now. A refusal
     (LicenseError, the portal's own message) changes nothing and leaves the change open."""
+    _expire_if_overdue(pending_id)
     with transaction.atomic():
         pending = _lock_for_decision(pending_id=pending_id, customer_id=customer_id, by=by)
         if pending.kind == ChangeKind.QUANTITY:
@@ -288,6 +288,7 @@ def reject(
     reason = reason.strip()
     if not reason:
         raise ApprovalError(REASON_NEEDED)
+    _expire_if_overdue(pending_id)
     with transaction.atomic():
         pending = _lock_for_decision(pending_id=pending_id, customer_id=customer_id, by=by)
         _decide(pending, ChangeStatus.REJECTED, by=by, reason=reason)

@@ -212,7 +212,10 @@ def change_quantity(
             return Answer(status=200, body=out.model_dump(mode="json"))
 
         fingerprint = idempotency.fingerprint(
-            method=request.method, path=request.path, body=payload.model_dump(mode="json")
+            # replace_pending left out when not given: a body of before it fingerprints as it did.
+            method=request.method,
+            path=request.path,
+            body=payload.model_dump(mode="json", exclude_none=True),
         )
         answer, replayed = idempotency.answer_once(
             api_key=api_key, key=idempotency_key, fingerprint=fingerprint, perform=perform

@@ -21,6 +21,8 @@ class ApiScope(models.TextChoices):
     LICENTIEDATA_READ = "licentiedata:read", _("Licentiedata lezen")
     LICENSES_WRITE = "licenses:write", _("Licentieaantallen wijzigen")
     WARNINGS_READ = "warnings:read", _("Afwijkingen lezen")
+    # The four-eyes principle: approve or reject another Beheerder's change, as the key's maker.
+    CHANGES_APPROVE = "changes:approve", _("Wijzigingen goedkeuren")
 
 
 def canonical_scopes(scopes) -> list[str]:
@@ -31,7 +33,9 @@ def canonical_scopes(scopes) -> list[str]:
 
 # Every list of scopes a key can hold, in canonical order: the database holds nothing else (no empty
 # list, no unknown scope, no scope twice), on SQLite as on PostgreSQL.
-SCOPE_SETS = [list(chosen) for n in range(1, 4) for chosen in combinations(ApiScope.values, n)]
+SCOPE_SETS = [
+    list(chosen) for n in range(1, len(ApiScope.values) + 1) for chosen in combinations(ApiScope.values, n)
+]
 
 DIGEST_RE = r"^[0-9a-f]{64}$"
 

@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Swagger
 from licensing.licentiedata import license_report
 
 from . import problems
+from .approvals import router as approvals_router
 from .auth import ApiKeyAuth
 from .models import ApiScope
 from .problems import PROBLEM_SCHEMA, problem_responses
@@ -94,6 +95,7 @@ def ping(request):
 
 api.add_router("/", "api.reads.router")
 api.add_router("", writes_router)
+api.add_router("", approvals_router)
 
 
 def urls():

@@ -31,12 +31,14 @@ from environments.snapshots import (
     USER_NAME_LENGTH,
 )
 from environments.vocabulary import Item, UserKind
+from licensing.approvals.services import change_or_propose, try_change
 from licensing.models import MAX_QUANTITY, LicenseLine
 from licensing.pricing.models import CURRENCY
-from licensing.services import KeyActor, QuantityOutOfRange, line_change_quantity, line_try_quantity
+from licensing.services import KeyActor, QuantityOutOfRange
 from portal.errors import DomainError
 
 from . import idempotency, problems
+from .approvals import PendingChangeOut, pending_json
 from .auth import ApiKeyAuth, EnvironmentTokenAuth
 from .idempotency import Answer
 from .models import ApiScope
@@ -87,6 +89,13 @@ class QuantityIn(Schema):
             "nothing: no mutation, no Idempotency-Key recorded"
         ),
     )
+    replace_pending: int | None = Field(
+        None,
+        description=(
+            "under the four-eyes policy: the id of the line's open pending change this one replaces "
+            "(without it, an open change of the line is a 409 naming its `pending_id`)"
+        ),
+    )
 
 
 class QuantityOut(Schema):
@@ -99,6 +108,12 @@ class QuantityOut(Schema):
         description="the LicenseMutation recorded (source api, by the key's name); null for a dry run"
     )
     dry_run: bool = Field(description="true: nothing was changed, this is what the change would do")
+    needs_approval: bool = Field(
+        description=(
+            "a dry run only: true when the customer's four-eyes policy covers the change, so that "
+            "without dry_run it would answer 202 with a pending change"
+        )
+    )
     price_before: Money
     price_after: Money
     currency: Literal["EUR"] = CURRENCY
@@ -137,7 +152,7 @@ def _answer_response(answer: Answer, *, replayed: bool) -> HttpResponse:
 
 @router.post(
     "/lines/{item}/{scope}/quantity",
-    response={200: QuantityOut},
+    response={200: QuantityOut, 202: PendingChangeOut},
     auth=ApiKeyAuth(ApiScope.LICENSES_WRITE),
     summary="Change a license count under the portal's rules",
     description=(
@@ -149,8 +164,12 @@ def _answer_response(answer: Answer, *, replayed: bool) -> HttpResponse:
         "`errors` naming `quantity`). The mutation is logged with source `api` and the key's name, with the "
         "monthly price before and after (`price_before`, `price_after`: null without a price list). "
         "`dry_run: true` runs every rule and answers the same, but changes nothing and records no "
-        "mutation (`mutation_id` null) and no Idempotency-Key. Optional `Idempotency-Key`. "
-        "Scope `licenses:write`."
+        "mutation (`mutation_id` null) and no Idempotency-Key; `needs_approval` says whether the change "
+        "would wait for a second Beheerder. "
+        "Under the customer's four-eyes policy (vier-ogenprincipe) a change it covers is checked the same "
+        "way but not made: 202 with the pending change, which a second Beheerder approves (then every "
+        "rule is checked again); an open change of the line is replaced only with `replace_pending` "
+        "(else 409 with `pending_id`). Optional `Idempotency-Key`. Scope `licenses:write`."
     ),
     openapi_extra={
         "responses": problems.problem_responses(
@@ -159,7 +178,7 @@ def _answer_response(answer: Answer, *, replayed: bool) -> HttpResponse:
                 403: "The key lacks the scope licenses:write",
                 404: "The customer has no line of this item and scope",
                 409: "Refused by the line's or the license's state: below in use, above the cap, "
-                "deviation not acknowledged",
+                "deviation not acknowledged, a pending change of the line not replaced",
                 422: "Not a whole number in range, an unknown item or scope, a bad Idempotency-Key, or "
                 "an Idempotency-Key used before with another body",
                 429: "Too many requests for this key; `Retry-After` gives the seconds to wait",
@@ -186,14 +205,24 @@ def change_quantity(
             return problems.problem(request, 404)
 
         def perform() -> Answer:
-            change = line_try_quantity if payload.dry_run else line_change_quantity
+            actor = KeyActor(customer_id=api_key.customer_id, name=api_key.name)
             try:
-                mutation = change(
-                    line=line,
-                    by=KeyActor(customer_id=api_key.customer_id, name=api_key.name),
-                    quantity=payload.quantity,
-                    acknowledge_deviation=payload.acknowledge_deviation,
-                )
+                if payload.dry_run:
+                    outcome = try_change(
+                        line=line,
+                        by=actor,
+                        quantity=payload.quantity,
+                        acknowledge_deviation=payload.acknowledge_deviation,
+                    )
+                else:
+                    outcome = change_or_propose(
+                        line=line,
+                        by=actor,
+                        quantity=payload.quantity,
+                        acknowledge_deviation=payload.acknowledge_deviation,
+                        replace=payload.replace_pending,
+                        key_maker=api_key.created_by,
+                    )
             except QuantityOutOfRange as refusal:
                 response = problems.domain_problem(request, refusal)
                 body = _json(response)
@@ -202,6 +231,9 @@ def change_quantity(
             except DomainError as refusal:
                 response = problems.domain_problem(request, refusal)
                 return Answer(status=response.status_code, body=_json(response))
+            if outcome.pending is not None:
+                return Answer(status=202, body=pending_json(outcome.pending))
+            mutation = outcome.mutation
             out = QuantityOut(
                 item=item,
                 scope=scope,
@@ -210,6 +242,7 @@ def change_quantity(
                 in_use=mutation.in_use,
                 mutation_id=mutation.pk,
                 dry_run=payload.dry_run,
+                needs_approval=outcome.needs_approval,
                 price_before=money(mutation.old_price),
                 price_after=money(mutation.new_price),
             )
@@ -219,11 +252,12 @@ def change_quantity(
             # Nothing to make idempotent: a dry run changes nothing, and its answer is not kept.
             return _answer_response(perform(), replayed=False)
 
-        # Without dry_run (always false here): the fingerprints of records kept from before it stay valid.
         fingerprint = idempotency.fingerprint(
             method=request.method,
             path=request.path,
-            body=payload.model_dump(mode="json", exclude={"dry_run"}),
+            # dry_run left out (always false here), replace_pending when not given: the
+            # fingerprints of records kept from before either stay valid.
+            body=payload.model_dump(mode="json", exclude={"dry_run"}, exclude_none=True),
         )
         answer, replayed = idempotency.answer_once(
             api_key=api_key, key=idempotency_key, fingerprint=fingerprint, perform=perform

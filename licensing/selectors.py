@@ -52,7 +52,8 @@ def mutation_history(customer: Customer) -> QuerySet[LicenseMutation]:
     """The audit log of a customer's license counts, newest first."""
     return (
         LicenseMutation.objects.filter(customer=customer)
-        .select_related("line", "contact")
+        # "approval": the four-eyes change a mutation carried out, naming who asked (licensing.approvals).
+        .select_related("line", "contact", "approval")
         .order_by("-created_at", "-id")
     )
 

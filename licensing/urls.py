@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .analysis import views as analysis
+from .approvals import views as approvals
 from .maintenance import views as maintenance
 from .monitoring.views import signal_pages, warning_pages
 from .views import line_page, lines, requests
@@ -27,6 +28,20 @@ urlpatterns = [
     path("signalen/<int:signal_id>/kopieren/", signal_pages.signal_copy_view, name="signal_copy"),
     path("signalen/<int:signal_id>/wijzigen/", signal_pages.signal_edit, name="signal_edit"),
     path("signalen/<int:signal_id>/verwijderen/", signal_pages.signal_delete_view, name="signal_delete"),
+    path("vier-ogen/", approvals.policy, name="four_eyes"),
+    path("vier-ogen/wijzigingen/", approvals.pending_list, name="pending_changes"),
+    path(
+        "vier-ogen/wijzigingen/<int:change_id>/goedkeuren/",
+        approvals.decide,
+        {"approve": True},
+        name="pending_approve",
+    ),
+    path(
+        "vier-ogen/wijzigingen/<int:change_id>/afwijzen/",
+        approvals.decide,
+        {"approve": False},
+        name="pending_reject",
+    ),
     path("onderhoud-gebruikers/", maintenance.users, name="maintenance"),
     path("onderhoud-gebruikers/medewerkers/", maintenance.employees, name="maintenance_employees"),
     path("onderhoud-gebruikers/opschonen/", maintenance.cleanup, name="maintenance_cleanup"),

@@ -131,6 +131,9 @@ class SecurityEventKind(models.TextChoices):
     CONTACT_REMOVED = "contact_removed", _("Contactpersoon verwijderd")
     POLICY_CHANGED = "policy_changed", _("Beleid gewijzigd")
     SESSIONS_ENDED = "sessions_ended", _("Overal elders uitgelogd")
+    # The four-eyes principle (licensing.approvals): a second Beheerder decided on a change.
+    CHANGE_APPROVED = "change_approved", _("Wijziging goedgekeurd")
+    CHANGE_REJECTED = "change_rejected", _("Wijziging afgewezen")
 
 
 class SecurityEvent(AppendOnlyModel):

@@ -158,6 +158,11 @@ def describe(event: SecurityEvent) -> str:
     if event.kind == SecurityEventKind.POLICY_CHANGED:
         value = _("ingeschakeld") if details.get("value") else _("uitgeschakeld")
         return f"{POLICIES.get(details.get('policy'), details.get('policy', ''))}: {value}"
+    if event.kind in (SecurityEventKind.CHANGE_APPROVED, SecurityEventKind.CHANGE_REJECTED):
+        text = _("aangevraagd door %(requester)s") % {"requester": details.get("requested_by", "")}
+        if details.get("reason"):
+            text += "; " + _("reden: %(reason)s") % {"reason": details["reason"]}
+        return text
     if event.kind == SecurityEventKind.SESSIONS_ENDED:
         return _("%(count)s andere sessie(s) beëindigd") % {"count": details.get("count", 0)}
     return ""
@@ -173,4 +178,7 @@ MFA_TYPES = {
     "recovery_codes": gettext_lazy("herstelcodes"),
     "webauthn": gettext_lazy("beveiligingssleutel of passkey"),
 }
-POLICIES = {"mfa_required": gettext_lazy("verplichte tweestapsverificatie")}
+POLICIES = {
+    "mfa_required": gettext_lazy("verplichte tweestapsverificatie"),
+    "four_eyes": gettext_lazy("vier-ogenprincipe"),
+}

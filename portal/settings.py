@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "licensing.maintenance",
     "licensing.analysis",
     "licensing.pricing",
+    "licensing.approvals",  # the four-eyes principle (README "Vier-ogenprincipe")
     "api",  # the HTTP API and the API-sleutels page; a top layer, imported by no product app
     "ninja",  # only for its templates and static files: the API docs load nothing from a CDN
     "csp",  # its system check refuses the pre-4.0 CSP_* settings
@@ -275,6 +276,9 @@ SNAPSHOT_MAX_BYTES = env.int("SNAPSHOT_MAX_BYTES", default=50 * 1024 * 1024)
 # when REDIS_URL is set, else in-process); above it a 429 with Retry-After.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
 API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
+
+# Days a change waiting for a second Beheerder stays open (README "Vier-ogenprincipe").
+FOUR_EYES_EXPIRY_DAYS = env.int("FOUR_EYES_EXPIRY_DAYS", default=7)
 
 # /health/ready/ (portal.health) fails when the last scheduled nightly run finished longer ago than this,
 # or an e-mail has waited in the outbox longer than that.

@@ -10,6 +10,7 @@ from django.utils import timezone
 from environments.models import Environment, EnvironmentUser
 from environments.services import import_snapshots
 from environments.snapshots import parse_snapshot
+from licensing.approvals.models import PendingChange
 from licensing.maintenance.services import user_set_blocked
 from licensing.models import LicenseLine
 from licensing.monitoring.models import UsageSnapshot
@@ -20,9 +21,10 @@ from tests.licensing.pricing_factories import price_list
 # The queries of each page a Beheerder reads; a page that needs more for a larger customer fails here.
 PAGES = {
     "dashboard": 8,
-    "licensing:overview": 9,
-    "licensing:line_detail": 8,
-    "licensing:line_change": 8,
+    # +1 each: the line's open four-eyes change (licensing.approvals); +1 on Licentiedata: its price lists.
+    "licensing:overview": 10,
+    "licensing:line_detail": 9,
+    "licensing:line_change": 9,
     "licensing:mutations": 7,
     "licensing:requests": 6,
     "licensing:request_new": 6,
@@ -36,6 +38,8 @@ PAGES = {
     "licensing:maintenance_user": 7,
     "portal:contacts": 6,
     "apikeys:list": 8,
+    "licensing:four_eyes": 8,
+    "licensing:pending_changes": 7,
 }
 WITH_LINE = {"licensing:line_detail", "licensing:line_change"}
 TYPES = "OOOTTA"
@@ -99,6 +103,17 @@ def grow(customer, beheerder, *, environments: int, users: int, days: int) -> No
     )
     line = LicenseLine.objects.filter(license__customer=customer, item="profit_users", scope="O").first()
     line_change_quantity(line=line, by=beheerder, quantity=line.in_use + 5)
+    # Four-eyes changes: a rejected one on every line, an open one on each line that has none.
+    for line in lines:
+        fields = {"customer": customer, "kind": "quantity", "line": line, "quantity": 3, "old_maximum": 9}
+        who = {
+            "requested_by": beheerder,
+            "requested_by_user": beheerder.user,
+            "requested_by_name": beheerder.email,
+        }
+        PendingChange.objects.create(**fields, **who, status="rejected", decided_by=beheerder, reason="Nee")
+        if not PendingChange.objects.filter(line=line, status="open").exists():
+            PendingChange.objects.create(**fields, **who)
     user = (
         EnvironmentUser.objects.filter(environment__customer=customer, blocked=False).order_by("id").first()
     )

@@ -3,6 +3,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from licensing.approvals.selectors import open_change_of_line
 from licensing.monitoring.selectors import line_warnings
 from licensing.selectors import license_line_for
 from portal.pages import for_current_customer
@@ -17,5 +18,10 @@ def line_detail(request, membership, line_id):
     return render(
         request,
         "licensing/line_detail.html",
-        {"line": line, "warnings": warnings, "can_change": membership.is_beheerder},
+        {
+            "line": line,
+            "warnings": warnings,
+            "can_change": membership.is_beheerder,
+            "pending": open_change_of_line(line),
+        },
     )

@@ -6,6 +6,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from licensing.approvals import views as approvals_views
+from licensing.approvals.selectors import open_by_line, open_change_of_line
+from licensing.approvals.services import PendingChangeExists, change_or_propose
 from licensing.forms import LineQuantityForm, typed_quantity
 from licensing.licentiedata import license_overview
 from licensing.maintenance.cleanup import what_if
@@ -18,10 +21,9 @@ from licensing.services import (
     BelowInUse,
     DeviationNotAcknowledged,
     LicenseError,
-    line_change_quantity,
 )
 from portal.pages import for_current_customer, page_of
-from portal.selectors import contact_for
+from portal.selectors import as_id, contact_for
 
 from .line_confirm import allowed_range, price_preview, raise_confirmation
 
@@ -32,6 +34,10 @@ MUTATIONS_PER_PAGE = 25
 @for_current_customer()
 def overview(request, membership):
     report, groups, total = license_overview(membership.customer)
+    waiting = open_by_line(membership.customer)
+    for group in groups:
+        for row in group.rows:
+            row.line.pending_change = waiting.get(row.line.pk)
     return render(
         request,
         "licensing/overview.html",
@@ -70,8 +76,16 @@ def line_change(request, membership, line_id):
         if asking := raise_confirmation(request, line=line, quantity=quantity, acknowledge=acknowledge):
             return asking
         try:
-            mutation = line_change_quantity(
-                line=line, by=contact, quantity=quantity, acknowledge_deviation=acknowledge
+            outcome = change_or_propose(
+                line=line,
+                by=contact,
+                quantity=quantity,
+                acknowledge_deviation=acknowledge,
+                replace=as_id(request.POST.get("replace")),
+            )
+        except PendingChangeExists as refusal:
+            return approvals_views.ask_to_replace(
+                request, line=line, refusal=refusal, quantity=quantity, acknowledge=acknowledge
             )
         except BelowInUse as refusal:
             form.add_error("quantity", refusal.message)
@@ -87,7 +101,10 @@ def line_change(request, membership, line_id):
         except LicenseError as refusal:
             form.add_error("quantity", refusal.message)
         else:
-            messages.success(request, _changed_message(line, mutation))
+            if outcome.pending is not None:
+                messages.success(request, approvals_views.proposed_message(outcome.pending))
+                return redirect("licensing:pending_changes")
+            messages.success(request, _changed_message(line, outcome.mutation))
             return redirect(f"{reverse('licensing:overview')}#line-{line.id}")
         line.refresh_from_db()
     return render(
@@ -102,6 +119,7 @@ def line_change(request, membership, line_id):
             "schedule": schedule,
             "price": price_for(line.maximum, schedule) if schedule else None,
             "preview": preview,
+            "pending": open_change_of_line(line),
         },
     )
 

@@ -37,6 +37,9 @@ REQUIRED = {
     ("GET", "/api/v1/warnings/"): ApiScope.WARNINGS_READ,
     ("POST", "/api/v1/lines/{item}/{scope}/quantity"): ApiScope.LICENSES_WRITE,
     ("PUT", "/api/v1/environments/{code}/snapshot/"): ENVIRONMENT,
+    ("GET", "/api/v1/pending-changes/"): ApiScope.CHANGES_APPROVE,
+    ("POST", "/api/v1/pending-changes/{change_id}/approve"): ApiScope.CHANGES_APPROVE,
+    ("POST", "/api/v1/pending-changes/{change_id}/reject"): ApiScope.CHANGES_APPROVE,
 }
 
 # Operations that are not in /api/v1/'s schema (an API of their own, such as the AFAS GetConnector
@@ -50,6 +53,8 @@ OUTSIDE_THE_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
 # environment) must not hide behind a 422 of a missing body, and the right credential gets past it.
 BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/lines/{item}/{scope}/quantity"): {"quantity": 10, "acknowledge_deviation": True},
+    ("POST", "/api/v1/pending-changes/{change_id}/approve"): {"reason": ""},
+    ("POST", "/api/v1/pending-changes/{change_id}/reject"): {"reason": "not needed"},
     # Valid in shape; whichever environment the path names, the right token gets past 401/403.
     ("PUT", "/api/v1/environments/{code}/snapshot/"): {
         "format": 1,
@@ -150,7 +155,7 @@ def world(customer_a, customer_b, make_key, make_token):
         "marks": {customer.number: marks_of(customer) for customer in (customer_a, customer_b)},
         "a": customer_a.number,
         "b": customer_b.number,
-        "path": {"code": production_a.code, "item": "profit_users", "scope": "O"},
+        "path": {"code": production_a.code, "item": "profit_users", "scope": "O", "change_id": "999999"},
         "other environment codes": [test_a.code, production_b.code],
     }
 

@@ -16,9 +16,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from environments.models import EnvironmentUser
+from licensing.approvals.models import PendingChange
 from licensing.models import LicenseLine
 from licensing.monitoring.models import Signal
-from portal.models import Contact
+from portal.models import Contact, Role
+from tests.factories import MembershipFactory
 from tests.portal.test_fuzz_views import portal_urls
 
 from .conftest import BEHEERDER, follow
@@ -46,6 +48,8 @@ NOT_PAGES = {
     "apikeys:token_create",
     "apikeys:token_revoke",
     "licensing:signal_delete",
+    "licensing:pending_approve",
+    "licensing:pending_reject",
     # An old e-mail's set-password link: it hands out a fresh one (a redirect).
     "legacy_set_password",
 }
@@ -82,6 +86,8 @@ PAGES_AFTER_LOGIN = [
     "portal:sessions",
     "portal:security_log",
     "portal:mfa_policy",
+    "licensing:four_eyes",
+    "licensing:pending_changes",
 ]
 
 # Interactive elements smaller than 24 x 24 px, but for a link inside a sentence (WCAG 2.5.8's inline
@@ -118,6 +124,18 @@ def _paths() -> dict[str, str]:
         copied_from=builtin,
     )
     identity_id = EnvironmentUser.objects.filter(environment__customer__number="12345").first().identity_id
+    # Vier-ogen: a change of a colleague Beheerder waiting (the forms to decide), and one decided.
+    colleague = MembershipFactory(
+        customer=line.license.customer, role=Role.BEHEERDER, contact__user__email="tweede@example.nl"
+    ).contact
+    asked = {"customer": line.license.customer, "kind": "quantity", "line": line, "quantity": 15}
+    who = {
+        "requested_by": colleague,
+        "requested_by_user": colleague.user,
+        "requested_by_name": colleague.email,
+    }
+    PendingChange.objects.create(**asked, **who, old_maximum=line.maximum)
+    PendingChange.objects.create(**asked, **who, old_maximum=16, status="rejected", reason="Niet nodig")
     user = Contact.objects.get(user__email=BEHEERDER[0]).user
     token = default_token_generator.make_token(user)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
@@ -151,6 +169,8 @@ def _paths() -> dict[str, str]:
         "portal:mfa_policy": reverse("portal:mfa_policy"),
         "licensing:maintenance_user": reverse("licensing:maintenance_user", args=[identity_id]),
         "apikeys:list": reverse("apikeys:list"),
+        "licensing:four_eyes": reverse("licensing:four_eyes"),
+        "licensing:pending_changes": reverse("licensing:pending_changes"),
         # The error pages: the built-in signal may not be edited (403), and a page that does not exist.
         "403": reverse("licensing:signal_edit", args=[builtin.id]),
         "404": "/bestaat-niet/",

@@ -51,7 +51,7 @@ def old_targets(executor: MigrationExecutor) -> list[tuple[str, str]]:
     return leaves + list(OLD_STATE.items())
 
 
-PROJECT_APPS = {"portal", "environments", "licensing", "monitoring", "maintenance", "analysis"}
+PROJECT_APPS = {"portal", "environments", "licensing", "monitoring", "maintenance", "analysis", "approvals"}
 
 
 def fill(apps) -> None:

@@ -38,6 +38,7 @@ from api.models import ApiKey, EnvironmentToken
 from api.services import create_api_key, create_environment_token
 from environments.models import EnvironmentUser
 from environments.vocabulary import EnvironmentType, Item, Scope, UserKind, is_valid_pair
+from licensing.approvals.models import FourEyesPolicy, PendingChange
 from licensing.maintenance.cleanup import Reason
 from licensing.maintenance.models import UserBlockChange
 from licensing.models import MAX_QUANTITY, LicenseLine, LicenseMutation, LicenseRequest
@@ -121,8 +122,26 @@ VIEWS = (
     View("licensing:recount", get=None, post=(), access="beheerder"),
     View(
         "licensing:line_change",
-        post=("quantity", "acknowledge_deviation"),
+        post=("quantity", "acknowledge_deviation", "replace"),
         path={"line_id": "line"},
+        access="beheerder",
+    ),
+    View(
+        "licensing:four_eyes", post=("enabled", "lowering", "raise_above", "every_change"), access="beheerder"
+    ),
+    View("licensing:pending_changes"),
+    View(
+        "licensing:pending_approve",
+        get=None,
+        post=("reason",),
+        path={"change_id": "pending_change"},
+        access="beheerder",
+    ),
+    View(
+        "licensing:pending_reject",
+        get=None,
+        post=("reason",),
+        path={"change_id": "pending_change"},
         access="beheerder",
     ),
     View("licensing:mutations", get=("page",)),
@@ -339,6 +358,31 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
         new_quantity=3,
         in_use=2,
     )
+    # The four-eyes principle on for A, with a change of a colleague Beheerder waiting; one of B's own.
+    tweede = MembershipFactory(
+        customer=customer_a, role=Role.BEHEERDER, contact__user__email="tweede@example.nl"
+    )
+    FourEyesPolicy.objects.create(customer=customer_a, enabled=True, every_change=True)
+    pending_a = PendingChange.objects.create(
+        customer=customer_a,
+        kind="quantity",
+        line=lines_a[1],
+        quantity=12,
+        old_maximum=10,
+        requested_by=tweede.contact,
+        requested_by_user=tweede.contact.user,
+        requested_by_name=tweede.contact.email,
+    )
+    pending_b = PendingChange.objects.create(
+        customer=customer_b,
+        kind="quantity",
+        line=lines_b[0],
+        quantity=9,
+        old_maximum=10,
+        requested_by=other_beheerder,
+        requested_by_user=other_beheerder.user,
+        requested_by_name=other_beheerder.email,
+    )
     jansen = identity("12345.jansen")
     UserBlockChange.objects.create(
         customer=customer_a,
@@ -383,6 +427,7 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
         ],
         "api_key": [key_a.id, key_b.id] + hostile_ids,
         "api_token": [token_a.id, token_b.id] + hostile_ids,
+        "pending_change": [pending_a.id, pending_b.id] + hostile_ids,
         "environment": [e.id for e in (production, test, b_production, stranger_production)] + hostile_ids,
     }
     emails = [
@@ -443,6 +488,12 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
         "password2": ["Nieuw-Wachtwoord-2026!"],
         "scopes": ["licentiedata:read", "warnings:read", "licenses:write", "root", ""],
         "expires": ["", "2999-12-31", "2001-01-01", "31-12-2030", "9999-99-99"],
+        "enabled": ["1", "0", "ja"],
+        "lowering": ["on", ""],
+        "every_change": ["on", ""],
+        "raise_above": [*numbers, ""],
+        "replace": [str(pending_a.id), str(pending_b.id), "0", "x"],
+        "reason": ["Akkoord", "", " "],
     }
     customers = {"beheerder": customer_a.id, "other_beheerder": customer_b.id}
     seeds = {
@@ -457,6 +508,7 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
             "recipients": str(medewerker.id),
             "api_key": key_a.id,
             "api_token": token_a.id,
+            "pending_change": pending_a.id,
         },
         "b": {
             "line": lines_b[1].id,
@@ -469,6 +521,7 @@ def world(customer_a, customer_b, beheerder, medewerker, other_beheerder) -> Wor
             "recipients": str(b_colleague.contact_id),
             "api_key": key_b.id,
             "api_token": token_b.id,
+            "pending_change": pending_b.id,
         },
     }
     for seed in seeds.values():
@@ -642,6 +695,8 @@ WATCHED = {
         ("pk", "environment__customer_id", "blocked"),
         "environment__customer_id",
     ),
+    "pending_change": (PendingChange, ("pk", "customer_id", "status", "line_id", "quantity"), "customer_id"),
+    "policy": (FourEyesPolicy, ("pk", "customer_id", "enabled", "lowering", "raise_above"), "customer_id"),
     "block_change": (UserBlockChange, ("pk", "customer_id", "blocked"), "customer_id"),
     "api_key": (ApiKey, ("pk", "customer_id", "name", "scopes", "expires_at", "revoked_at"), "customer_id"),
     "api_token": (
@@ -724,6 +779,10 @@ def check_stored(before: dict, persona: str, world: World) -> None:
         )
     for change in UserBlockChange.objects.filter(pk__in=changed["block_change"]):
         change.full_clean()
+    for change in PendingChange.objects.filter(pk__in=changed["pending_change"]).select_related("decided_by"):
+        change.full_clean()
+        # Nobody decides on their own change.
+        assert change.decided_by is None or change.decided_by.user_id != change.requested_by_user_id
     for credential in [
         *ApiKey.objects.filter(pk__in=changed["api_key"]),
         *EnvironmentToken.objects.filter(pk__in=changed["api_token"]),

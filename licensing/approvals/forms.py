@@ -1,0 +1,33 @@
+"""Forms of the four-eyes pages: parsing only; the rules live in services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from licensing.forms import QuantityField
+
+from .services import REASON_NEEDED
+
+
+class PolicyForm(forms.Form):
+    enabled = forms.TypedChoiceField(
+        label=_("Vier-ogenprincipe"),
+        choices=[("1", _("Aan")), ("0", _("Uit"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    lowering = forms.BooleanField(label=_("Bij elke verlaging van een aantal"), required=False)
+    raise_above = QuantityField(
+        label=_("Bij een verhoging naar meer dan dit aantal (leeg: verhogen zonder goedkeuring)"),
+        required=False,
+    )
+    every_change = forms.BooleanField(label=_("Bij elke wijziging"), required=False)
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": REASON_NEEDED},
+    )

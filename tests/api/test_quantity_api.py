@@ -71,6 +71,7 @@ def test_it_sets_maximum_and_portal_and_logs_the_mutation_as_the_keys(client, li
         "in_use": IN_USE,
         "mutation_id": mutation.pk,
         "dry_run": False,
+        "needs_approval": False,
         "price_before": None,
         "price_after": None,
         "currency": "EUR",

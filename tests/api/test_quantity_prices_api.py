@@ -80,6 +80,7 @@ def test_a_dry_run_answers_what_would_happen_and_changes_nothing(client, line, s
         "in_use": IN_USE,
         "mutation_id": None,
         "dry_run": True,
+        "needs_approval": False,
         "price_before": "412.50",
         "price_after": "451.00",
         "currency": "EUR",

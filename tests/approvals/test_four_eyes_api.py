@@ -65,6 +65,22 @@ def test_a_change_under_the_policy_answers_202_with_the_pending_change(client, c
     assert line.maximum == 20 and not LicenseMutation.objects.exists()
 
 
+def test_a_dry_run_under_the_policy_says_it_would_wait_and_proposes_nothing(
+    client, customer_a, beheerder, line
+):
+    secret = key(customer_a, beheerder, ApiScope.LICENSES_WRITE)
+
+    covered = post(client, QUANTITY, {"quantity": 30, "dry_run": True}, secret)
+    uncovered = post(client, QUANTITY, {"quantity": 20, "dry_run": True}, secret)  # no change: not covered
+
+    assert covered.status_code == 200
+    assert (covered.json()["needs_approval"], covered.json()["mutation_id"]) == (True, None)
+    assert uncovered.json()["needs_approval"] is False
+    assert not PendingChange.objects.exists() and not LicenseMutation.objects.exists()
+    line.refresh_from_db()
+    assert line.maximum == 20
+
+
 def test_a_second_open_change_is_409_unless_it_names_the_one_it_replaces(client, customer_a, beheerder, line):
     secret = key(customer_a, beheerder, ApiScope.LICENSES_WRITE)
     first = post(client, QUANTITY, {"quantity": 30}, secret).json()

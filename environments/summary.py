@@ -9,7 +9,8 @@ row is computed by the database (one INSERT ... SELECT per customer, one GROUP B
 exactly by the counting rules: `UserSummaryTotals.counts` equals the recount's user counts.
 """
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -25,6 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from .models import Employee, EnvironmentUser, UserSummary, UserSummaryTotals
@@ -90,11 +92,10 @@ def _flag(condition: Q) -> Max:
     return Max(flag_bit(condition, 1))
 
 
-def _summary_rows(customer_id: int, identity_ids: list[int] | None):
+def _summary_rows(customer_id: int, identity_ids):
     """The customer's unique users as UserSummary columns, grouped by the database."""
     users = EnvironmentUser.objects.filter(environment__customer_id=customer_id, environment__is_active=True)
-    if identity_ids is not None:
-        users = users.filter(identity_id__in=identity_ids)
+    users = _of_identities(users, identity_ids, adapted=True)
     employees = Employee.objects.filter(environment__customer_id=customer_id, environment__is_active=True)
     # Uncorrelated subqueries: PostgreSQL hashes each once instead of probing per user row.
     out_of_service = Q(
@@ -143,23 +144,45 @@ def _summary_rows(customer_id: int, identity_ids: list[int] | None):
 
 
 # Compiling the grouped query costs more than running it on a small customer (0.1-0.3 s of Python):
-# it is compiled once per process and shape with stand-in ids, which are then replaced.
+# it is compiled once per process and shape (all customers, or some identities of one) with
+# stand-ins, which are then replaced. The identities are one parameter (an array in PostgreSQL, a
+# JSON list elsewhere), so any number of them has the one shape.
 _CUSTOMER_STAND_IN = -7_331_001
 _IDENTITY_STAND_IN = -9_000_000
+_IDENTITIES_SQL = {True: "SELECT unnest(%s::bigint[])", False: "SELECT value FROM json_each(%s)"}
 _compiled: dict[tuple, tuple[str, list]] = {}
 
 
+def _identities_param(identity_ids: list[int]):
+    return identity_ids if connection.vendor == "postgresql" else json.dumps(identity_ids)
+
+
+def _of_identities(rows, identity_ids, *, adapted: bool = False):
+    """`rows` of these identities (all for None), the ids given as one parameter (`adapted`: already
+    in the database's form)."""
+    if identity_ids is None:
+        return rows
+    param = identity_ids if adapted else _identities_param(identity_ids)
+    return rows.filter(identity_id__in=RawSQL(_IDENTITIES_SQL[connection.vendor == "postgresql"], [param]))
+
+
 def _summary_sql(customer_id: int, identity_ids: list[int] | None) -> tuple[str, list]:
-    shape = (connection.vendor, None if identity_ids is None else len(identity_ids))
+    shape = (connection.vendor, identity_ids is None)
+    stand_in = _identities_param([_IDENTITY_STAND_IN])
     if shape not in _compiled:
-        stand_ins = (
-            None if identity_ids is None else [_IDENTITY_STAND_IN - n for n in range(len(identity_ids))]
-        )
-        _compiled[shape] = _summary_rows(_CUSTOMER_STAND_IN, stand_ins).query.sql_with_params()
+        _compiled[shape] = _summary_rows(
+            _CUSTOMER_STAND_IN, None if identity_ids is None else stand_in
+        ).query.sql_with_params()
     sql, params = _compiled[shape]
-    real = {_CUSTOMER_STAND_IN: customer_id}
-    real.update({_IDENTITY_STAND_IN - n: identity for n, identity in enumerate(identity_ids or [])})
-    return sql, [real.get(param, param) if isinstance(param, int) else param for param in params]
+    identities = None if identity_ids is None else _identities_param(identity_ids)
+    real = []
+    for param in params:
+        if isinstance(param, int) and param == _CUSTOMER_STAND_IN:
+            param = customer_id
+        elif identities is not None and type(param) is type(stand_in) and param == stand_in:
+            param = identities
+        real.append(param)
+    return sql, real
 
 
 COLUMNS = (
@@ -193,36 +216,58 @@ SOURCE = (
 
 
 def user_summaries_refresh(
-    *, customer_ids: Iterable[int], identity_ids: Iterable[int] | None = None, now: datetime | None = None
+    *,
+    customer_ids: Iterable[int],
+    identity_ids: Iterable[int] | None = None,
+    now: datetime | None = None,
+    identities_of: Mapping[int, Iterable[int]] | None = None,
 ) -> None:
-    """Recompute the summary rows of the customers (of only these identities, when given: what a
-    block or unblock touched) and the customers' totals, in the caller's transaction."""
+    """Recompute the summary rows of the customers and the customers' totals, in the caller's
+    transaction: all of a customer's rows, or only those of `identity_ids` (what a block or unblock
+    touched), or per customer those of `identities_of[customer]` (what an import touched: the cost
+    follows the environments imported, not the size of the customer)."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=NO_LOGIN_DAYS)
-    identities = None if identity_ids is None else sorted(set(identity_ids))
-    table = connection.ops.quote_name(UserSummary._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in ("customer_id", *COLUMNS))
-    with transaction.atomic():
-        for customer_id in sorted(set(customer_ids)):
-            if identities == []:
-                break
-            stale = UserSummary.objects.filter(customer_id=customer_id)
-            if identities is not None:
-                stale = stale.filter(identity_id__in=identities)
-            stale.delete()
-            sql, params = _summary_sql(customer_id, identities)
-            source = ", ".join(f"q.{connection.ops.quote_name(name)}" for name in SOURCE)
-            with connection.cursor() as cursor:
-                # WHERE true: SQLite would otherwise read a following clause as part of the join.
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT %s, {source} FROM ({sql}) q WHERE true",
-                    [customer_id, *params],
-                )
-            fresh = UserSummary.objects.filter(customer_id=customer_id)
-            if identities is not None:
-                fresh = fresh.filter(identity_id__in=identities)
-            _set_login_facts(fresh, cutoff)
-        _store_totals(customer_ids=customer_ids, now=now)
+    shared = None if identity_ids is None else sorted(set(identity_ids))
+    customers = sorted(set(customer_ids))
+    with transaction.atomic(savepoint=False):
+        for customer_id in customers:
+            identities = shared
+            if identities_of is not None and customer_id in identities_of:
+                identities = sorted(set(identities_of[customer_id]))
+            if identities != []:
+                _refresh_rows(customer_id, identities, cutoff)
+        _store_totals(customer_ids=customers, now=now)
+
+
+def _refresh_rows(customer_id: int, identities: list[int] | None, cutoff: datetime) -> None:
+    """Replace the customer's summary rows (of `identities`, or all): one DELETE and one INSERT ...
+    SELECT, which on PostgreSQL also sets the no-login rule (elsewhere two UPDATEs do)."""
+    quote = connection.ops.quote_name
+    table = quote(UserSummary._meta.db_table)
+    stale = _of_identities(UserSummary.objects.filter(customer_id=customer_id), identities)
+    stale._raw_delete(stale.db)  # no signals, no cascade: nothing refers to a summary row
+    sql, params = _summary_sql(customer_id, identities)
+    inline = connection.vendor == "postgresql"
+    columns = ["customer_id", *COLUMNS] + (["login_ages_at"] if inline else [])
+    source = [f"q.{quote(name)}" for name in SOURCE]
+    extra: list = []
+    if inline:
+        old_login = f"(q.{quote('newest_login')} IS NULL OR q.{quote('newest_login')} < %s)"
+        source[-1] = f"q.{quote('rule_bits')} | CASE WHEN {old_login} THEN {NO_RECENT_LOGIN} ELSE 0 END"
+        source.append(f"CASE WHEN q.{quote('newest_login')} >= %s THEN q.{quote('newest_login')} + %s END")
+        extra = [cutoff, cutoff, timedelta(days=NO_LOGIN_DAYS)]
+    with connection.cursor() as cursor:
+        # WHERE true: SQLite would otherwise read a following clause as part of the join.
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+            f"SELECT %s, {', '.join(source)} FROM ({sql}) q WHERE true",
+            [customer_id, *extra, *params],  # the select list's parameters come before the subquery's
+        )
+    if not inline:
+        _set_login_facts(
+            _of_identities(UserSummary.objects.filter(customer_id=customer_id), identities), cutoff
+        )
 
 
 def _set_login_facts(rows, cutoff: datetime) -> None:
@@ -248,42 +293,58 @@ def user_summaries_age(*, customer_ids: Iterable[int], now: datetime | None = No
 
 
 def _totals_sql() -> str:
-    """The totals of one customer's summary rows in one pass (plain SQL: the ORM spends more time
-    compiling 130 filtered aggregates than the database spends on them)."""
-    quote = connection.ops.quote_name
-    seat = "CASE WHEN seats & {bit} <> 0 THEN 1 ELSE 0 END"
-    candidate = "CASE WHEN facts & {mask} <> 0 AND seat_count > 0 {also} THEN 1 ELSE 0 END"
-    columns = ["COUNT(*)"]
-    columns += [f"SUM({seat.format(bit=bit)})" for bit in SEAT_BITS.values()]
-    for mask in ADVICE_MASKS.values():
-        columns.append(f"SUM({candidate.format(mask=mask, also='')})")
-        columns += [
-            f"SUM({candidate.format(mask=mask, also=f'AND seats & {bit} <> 0')})"
-            for bit in SEAT_BITS.values()
-        ]
-    return f"SELECT {', '.join(columns)} FROM {quote(UserSummary._meta.db_table)} WHERE customer_id = %s"
+    """A customer's summary rows grouped by what the totals read: a few dozen groups (plain SQL, cheap
+    to plan; 130 filtered aggregates cost more to plan than to run, and tempted the planner into a
+    parallel scan)."""
+    table = connection.ops.quote_name(UserSummary._meta.db_table)
+    return (
+        f"SELECT seats, facts, seat_count > 0, COUNT(*) FROM {table} WHERE customer_id = %s "
+        "GROUP BY seats, facts, seat_count > 0"
+    )
+
+
+def _totals(groups: Iterable[tuple[int, int, bool, int]]) -> tuple[int, dict[str, int], dict]:
+    """(unique users, unique users per seat, per advice key its candidates and the seats they free)."""
+    seats = [seat_key(*pair) for pair in SEATS]
+    bits = list(SEAT_BITS.values())
+    users = 0
+    counts = dict.fromkeys(seats, 0)
+    advice = {key: {"candidates": 0, "freed": dict.fromkeys(seats, 0)} for key in ADVICE_MASKS}
+    for seat_bits, facts, seated, number in groups:
+        users += number
+        held = [key for key, bit in zip(seats, bits, strict=True) if seat_bits & bit]
+        for key in held:
+            counts[key] += number
+        if not seated:
+            continue
+        for key, mask in ADVICE_MASKS.items():
+            if facts & mask:
+                advice[key]["candidates"] += number
+                freed = advice[key]["freed"]
+                for seat in held:
+                    freed[seat] += number
+    return users, counts, advice
 
 
 def _store_totals(*, customer_ids: Iterable[int], now: datetime) -> None:
     """Per customer: its unique users, the unique users per seat, and per cleanup rule (and for all
     rules, without and with Flex) the candidates and the seats blocking them frees; one query each."""
     sql = _totals_sql()
-    seats = [seat_key(*pair) for pair in SEATS]
     for customer_id in sorted(set(customer_ids)):
         with connection.cursor() as cursor:
             cursor.execute(sql, [customer_id])
-            values = [value or 0 for value in cursor.fetchone()]
-        users, counts, rest = values[0], values[1 : 1 + len(SEATS)], values[1 + len(SEATS) :]
-        advice = {}
-        for n, key in enumerate(ADVICE_MASKS):
-            part = rest[n * (1 + len(SEATS)) : (n + 1) * (1 + len(SEATS))]
-            advice[key] = {"candidates": part[0], "freed": dict(zip(seats, part[1:], strict=True))}
-        UserSummaryTotals.objects.update_or_create(
+            users, counts, advice = _totals(cursor.fetchall())
+        totals = UserSummaryTotals(
             customer_id=customer_id,
-            defaults={
-                "users": users,
-                "counts": dict(zip(seats, counts, strict=True)),
-                "advice": advice,
-                "advised_at": now,
-            },
+            users=users,
+            counts=counts,
+            advice=advice,
+            advised_at=now,
+        )
+        # One upsert (update_or_create would take a savepoint, a locking read and a write).
+        UserSummaryTotals.objects.bulk_create(
+            [totals],
+            update_conflicts=True,
+            unique_fields=["customer"],
+            update_fields=["users", "counts", "advice", "advised_at"],
         )

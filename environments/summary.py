@@ -10,7 +10,9 @@ exactly by the counting rules: `UserSummaryTotals.counts` equals the recount's u
 """
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -29,7 +31,8 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from .models import Employee, EnvironmentUser, UserSummary, UserSummaryTotals
+from .batch import execute_batch
+from .models import Employee, Environment, EnvironmentUser, UserSummary, UserSummaryTotals
 from .vocabulary import COUNTABLE_USER, USER_ITEM_FLAGS, EnvironmentType, UserKind
 
 # A user row in one environment as bits; PRESENT makes every existing row non-zero.
@@ -92,10 +95,12 @@ def _flag(condition: Q) -> Max:
     return Max(flag_bit(condition, 1))
 
 
-def _summary_rows(customer_id: int, identity_ids):
-    """The customer's unique users as UserSummary columns, grouped by the database."""
+def _summary_rows(customer_id: int, identities: tuple[str, list] | None):
+    """The customer's unique users (those of the subquery `identities`, or all) as UserSummary columns,
+    grouped by the database."""
     users = EnvironmentUser.objects.filter(environment__customer_id=customer_id, environment__is_active=True)
-    users = _of_identities(users, identity_ids, adapted=True)
+    if identities is not None:
+        users = users.filter(identity_id__in=RawSQL(*identities))
     employees = Employee.objects.filter(environment__customer_id=customer_id, environment__is_active=True)
     # Uncorrelated subqueries: PostgreSQL hashes each once instead of probing per user row.
     out_of_service = Q(
@@ -143,46 +148,70 @@ def _summary_rows(customer_id: int, identity_ids):
     )
 
 
+@dataclass
+class Touched:
+    """What an import touched of one customer: the identities of the user rows it replaced and wrote,
+    and the GUIDs of the employees it replaced and wrote (a user of another environment linked to one
+    may now be out of service, or a temp)."""
+
+    identities: set[int] = field(default_factory=set)
+    guids: set[uuid.UUID] = field(default_factory=set)
+
+
 # Compiling the grouped query costs more than running it on a small customer (0.1-0.3 s of Python):
-# it is compiled once per process and shape (all customers, or some identities of one) with
-# stand-ins, which are then replaced. The identities are one parameter (an array in PostgreSQL, a
-# JSON list elsewhere), so any number of them has the one shape.
+# it is compiled once per process and shape (all of a customer, or some identities of it) with
+# stand-ins, which are then replaced. The identities and GUIDs are one parameter each (an array in
+# PostgreSQL, a JSON list elsewhere), so any number of them has the one shape.
 _CUSTOMER_STAND_IN = -7_331_001
 _IDENTITY_STAND_IN = -9_000_000
-_IDENTITIES_SQL = {True: "SELECT unnest(%s::bigint[])", False: "SELECT value FROM json_each(%s)"}
+_GUID_STAND_IN = uuid.UUID(int=7_331_001)
+# The identities given, and the customer's users linked to one of the GUIDs given.
+_IDENTITIES_SQL = {
+    "postgresql": "SELECT unnest(%s::bigint[]) UNION SELECT u.identity_id FROM {user} u JOIN {environment} e "
+    "ON e.id = u.environment_id WHERE e.customer_id = %s AND u.employee_guid = ANY(%s::uuid[])",
+    "": "SELECT value FROM json_each(%s) UNION SELECT u.identity_id FROM {user} u JOIN {environment} e "
+    "ON e.id = u.environment_id WHERE e.customer_id = %s AND u.employee_guid IN "
+    "(SELECT value FROM json_each(%s))",
+}
 _compiled: dict[tuple, tuple[str, list]] = {}
 
 
-def _identities_param(identity_ids: list[int]):
-    return identity_ids if connection.vendor == "postgresql" else json.dumps(identity_ids)
+def _identities(customer_id: int, touched: Touched) -> tuple[str, list]:
+    """SQL (a subquery) and parameters for the identities whose summary rows `touched` may change."""
+    quote = connection.ops.quote_name
+    tables = {"user": quote(EnvironmentUser._meta.db_table), "environment": quote(Environment._meta.db_table)}
+    identities, guids = sorted(touched.identities), sorted(touched.guids)
+    if connection.vendor == "postgresql":
+        return _IDENTITIES_SQL["postgresql"].format(**tables), [identities, customer_id, guids]
+    return _IDENTITIES_SQL[""].format(**tables), [
+        json.dumps(identities),
+        customer_id,
+        json.dumps([guid.hex for guid in guids]),
+    ]
 
 
-def _of_identities(rows, identity_ids, *, adapted: bool = False):
-    """`rows` of these identities (all for None), the ids given as one parameter (`adapted`: already
-    in the database's form)."""
-    if identity_ids is None:
-        return rows
-    param = identity_ids if adapted else _identities_param(identity_ids)
-    return rows.filter(identity_id__in=RawSQL(_IDENTITIES_SQL[connection.vendor == "postgresql"], [param]))
-
-
-def _summary_sql(customer_id: int, identity_ids: list[int] | None) -> tuple[str, list]:
-    shape = (connection.vendor, identity_ids is None)
-    stand_in = _identities_param([_IDENTITY_STAND_IN])
+def _summary_sql(customer_id: int, touched: Touched | None) -> tuple[str, list]:
+    shape = (connection.vendor, touched is None)
+    stand_in = (
+        None
+        if touched is None
+        else _identities(_CUSTOMER_STAND_IN, Touched({_IDENTITY_STAND_IN}, {_GUID_STAND_IN}))
+    )
     if shape not in _compiled:
-        _compiled[shape] = _summary_rows(
-            _CUSTOMER_STAND_IN, None if identity_ids is None else stand_in
-        ).query.sql_with_params()
+        _compiled[shape] = _summary_rows(_CUSTOMER_STAND_IN, stand_in).query.sql_with_params()
     sql, params = _compiled[shape]
-    identities = None if identity_ids is None else _identities_param(identity_ids)
-    real = []
+    real_of = {}
+    if touched is not None:
+        real = _identities(customer_id, touched)[1]
+        real_of = {repr(standing): value for standing, value in zip(stand_in[1], real, strict=True)}
+    values = []
     for param in params:
         if isinstance(param, int) and param == _CUSTOMER_STAND_IN:
             param = customer_id
-        elif identities is not None and type(param) is type(stand_in) and param == stand_in:
-            param = identities
-        real.append(param)
-    return sql, real
+        elif not isinstance(param, int | bool) and repr(param) in real_of:
+            param = real_of[repr(param)]
+        values.append(param)
+    return sql, values
 
 
 COLUMNS = (
@@ -220,54 +249,71 @@ def user_summaries_refresh(
     customer_ids: Iterable[int],
     identity_ids: Iterable[int] | None = None,
     now: datetime | None = None,
-    identities_of: Mapping[int, Iterable[int]] | None = None,
+    touched: Mapping[int, Touched] | None = None,
 ) -> None:
     """Recompute the summary rows of the customers and the customers' totals, in the caller's
     transaction: all of a customer's rows, or only those of `identity_ids` (what a block or unblock
-    touched), or per customer those of `identities_of[customer]` (what an import touched: the cost
+    touched), or per customer those `touched[customer]` may change (what an import touched: the cost
     follows the environments imported, not the size of the customer)."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=NO_LOGIN_DAYS)
-    shared = None if identity_ids is None else sorted(set(identity_ids))
-    customers = sorted(set(customer_ids))
+    shared = None if identity_ids is None else Touched(identities=set(identity_ids))
+    groups = {}
     with transaction.atomic(savepoint=False):
-        for customer_id in customers:
-            identities = shared
-            if identities_of is not None and customer_id in identities_of:
-                identities = sorted(set(identities_of[customer_id]))
-            if identities != []:
-                _refresh_rows(customer_id, identities, cutoff)
-        _store_totals(customer_ids=customers, now=now)
+        for customer_id in sorted(set(customer_ids)):
+            scope = shared
+            if touched is not None and customer_id in touched:
+                scope = touched[customer_id]
+            if scope is not None and not scope.identities and not scope.guids:
+                groups[customer_id] = _total_groups(customer_id)
+            else:
+                groups[customer_id] = _refresh_rows(customer_id, scope, cutoff)
+        _write_totals(groups, now=now)
 
 
-def _refresh_rows(customer_id: int, identities: list[int] | None, cutoff: datetime) -> None:
-    """Replace the customer's summary rows (of `identities`, or all): one DELETE and one INSERT ...
-    SELECT, which on PostgreSQL also sets the no-login rule (elsewhere two UPDATEs do)."""
+def _refresh_rows(customer_id: int, touched: Touched | None, cutoff: datetime) -> list[tuple]:
+    """Replace the customer's summary rows (those `touched` may change, or all) and read what its totals
+    need: a DELETE, an INSERT ... SELECT and the totals' groups, one round trip on PostgreSQL, where the
+    INSERT also sets the no-login rule (elsewhere two UPDATEs do). Returns the groups."""
     quote = connection.ops.quote_name
     table = quote(UserSummary._meta.db_table)
-    stale = _of_identities(UserSummary.objects.filter(customer_id=customer_id), identities)
-    stale._raw_delete(stale.db)  # no signals, no cascade: nothing refers to a summary row
-    sql, params = _summary_sql(customer_id, identities)
+    delete = f"DELETE FROM {table} WHERE customer_id = %s"
+    delete_params: list = [customer_id]
+    if touched is not None:
+        identities, identity_params = _identities(customer_id, touched)
+        delete += f" AND identity_id IN ({identities})"
+        delete_params += identity_params
+    sql, params = _summary_sql(customer_id, touched)
     inline = connection.vendor == "postgresql"
     columns = ["customer_id", *COLUMNS] + (["login_ages_at"] if inline else [])
     source = [f"q.{quote(name)}" for name in SOURCE]
     extra: list = []
     if inline:
-        old_login = f"(q.{quote('newest_login')} IS NULL OR q.{quote('newest_login')} < %s)"
-        source[-1] = f"q.{quote('rule_bits')} | CASE WHEN {old_login} THEN {NO_RECENT_LOGIN} ELSE 0 END"
-        source.append(f"CASE WHEN q.{quote('newest_login')} >= %s THEN q.{quote('newest_login')} + %s END")
+        login = f"q.{quote('newest_login')}"
+        old = f"{login} IS NULL OR {login} < %s"
+        source[-1] = f"q.{quote('rule_bits')} | CASE WHEN {old} THEN {NO_RECENT_LOGIN} ELSE 0 END"
+        source.append(f"CASE WHEN {login} >= %s THEN {login} + %s END")
         extra = [cutoff, cutoff, timedelta(days=NO_LOGIN_DAYS)]
+    # WHERE true: SQLite would otherwise read a following clause as part of the join.
+    insert = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+        f"SELECT %s, {', '.join(source)} FROM ({sql}) q WHERE true"
+    )
+    statements = [(delete, delete_params, False), (insert, [customer_id, *extra, *params], False)]
+    if inline:
+        return execute_batch([*statements, (_totals_sql(), [customer_id], True)])[0]
+    execute_batch(statements)
+    rows = UserSummary.objects.filter(customer_id=customer_id)
+    if touched is not None:
+        rows = rows.filter(identity_id__in=RawSQL(*_identities(customer_id, touched)))
+    _set_login_facts(rows, cutoff)
+    return _total_groups(customer_id)
+
+
+def _total_groups(customer_id: int) -> list[tuple]:
     with connection.cursor() as cursor:
-        # WHERE true: SQLite would otherwise read a following clause as part of the join.
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
-            f"SELECT %s, {', '.join(source)} FROM ({sql}) q WHERE true",
-            [customer_id, *extra, *params],  # the select list's parameters come before the subquery's
-        )
-    if not inline:
-        _set_login_facts(
-            _of_identities(UserSummary.objects.filter(customer_id=customer_id), identities), cutoff
-        )
+        cursor.execute(_totals_sql(), [customer_id])
+        return cursor.fetchall()
 
 
 def _set_login_facts(rows, cutoff: datetime) -> None:
@@ -328,23 +374,25 @@ def _totals(groups: Iterable[tuple[int, int, bool, int]]) -> tuple[int, dict[str
 
 def _store_totals(*, customer_ids: Iterable[int], now: datetime) -> None:
     """Per customer: its unique users, the unique users per seat, and per cleanup rule (and for all
-    rules, without and with Flex) the candidates and the seats blocking them frees; one query each."""
-    sql = _totals_sql()
-    for customer_id in sorted(set(customer_ids)):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [customer_id])
-            users, counts, advice = _totals(cursor.fetchall())
-        totals = UserSummaryTotals(
-            customer_id=customer_id,
-            users=users,
-            counts=counts,
-            advice=advice,
-            advised_at=now,
+    rules, without and with Flex) the candidates and the seats blocking them frees."""
+    _write_totals({customer_id: _total_groups(customer_id) for customer_id in set(customer_ids)}, now=now)
+
+
+def _write_totals(groups: dict[int, list[tuple]], *, now: datetime) -> None:
+    """The customers' totals from their groups, in one upsert (not a savepoint, a locking read and a
+    write per customer)."""
+    totals = []
+    for customer_id in sorted(groups):
+        users, counts, advice = _totals(groups[customer_id])
+        totals.append(
+            UserSummaryTotals(
+                customer_id=customer_id, users=users, counts=counts, advice=advice, advised_at=now
+            )
         )
-        # One upsert (update_or_create would take a savepoint, a locking read and a write).
-        UserSummaryTotals.objects.bulk_create(
-            [totals],
-            update_conflicts=True,
-            unique_fields=["customer"],
-            update_fields=["users", "counts", "advice", "advised_at"],
-        )
+    UserSummaryTotals.objects.bulk_create(
+        totals,
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["users", "counts", "advice", "advised_at"],
+        batch_size=500,
+    )

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from environments import snapshot_store
 from environments.models import Environment, UserSummary, UserSummaryTotals
 from environments.services import import_snapshots
 from environments.snapshots import parse_snapshot
@@ -58,6 +59,14 @@ def assert_as_from_scratch(customer) -> None:
     user_summaries_refresh(customer_ids=[customer.id], now=TAKEN_AT)
     assert rows(customer) == kept
     assert totals(customer) == kept_totals
+
+
+@pytest.fixture(autouse=True, params=["one round trip", "copy"])
+def write_path(request, monkeypatch):
+    """Every test on both of PostgreSQL's ways of writing (elsewhere both are the ORM's)."""
+    if request.param == "copy":
+        monkeypatch.setattr(snapshot_store, "ONE_ROUND_TRIP_ROWS", -1)
+    return request.param
 
 
 @pytest.fixture

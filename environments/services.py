@@ -42,16 +42,22 @@ class ImportResult:
 
 
 def load_snapshot(
-    stream: BinaryIO, *, source_name: str, gzipped: bool = False, max_bytes: int | None = None
+    stream: BinaryIO,
+    *,
+    source_name: str,
+    gzipped: bool = False,
+    max_bytes: int | None = None,
+    environment: Environment | None = None,
 ) -> ParsedSnapshot:
     """One snapshot read from `stream` and validated: the one way in of `import_snapshot` and the API.
 
     Never reads more than `max_bytes` (default SNAPSHOT_MAX_BYTES) of the snapshot, decompressed
     first when `gzipped`; raises SnapshotError (SnapshotTooLarge above the limit) naming every problem.
+    `environment`: the one the caller expects, as just read (its digest then needs no query).
     """
     raw = read_snapshot(stream, source_name=source_name, gzipped=gzipped, max_bytes=max_bytes)
     digest = content_digest(raw)
-    unchanged = unchanged_snapshot(raw, source_name=source_name, digest=digest)
+    unchanged = unchanged_snapshot(raw, source_name=source_name, digest=digest, known=environment)
     if unchanged is not None:  # the environment's last import: only taken_at is read
         return unchanged
     return replace(parse_snapshot(raw, source_name=source_name, max_bytes=max_bytes), digest=digest)

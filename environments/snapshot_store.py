@@ -36,6 +36,8 @@ def store_snapshots(
 ) -> dict[int, Touched]:
     """Store `snapshots` (their environments locked, every check passed); returns {customer id: what
     was touched} for the customers whose content changed (an `unchanged` snapshot touches nothing)."""
+    if not snapshots:
+        return {}
     changed = [snapshot for snapshot in snapshots if not snapshot.unchanged]
     touched = {environments[snapshot.environment].customer_id: Touched() for snapshot in changed}
     for snapshot in snapshots:

@@ -7,6 +7,12 @@ of an environment (activated, decommissioned, moved) and the nightly job call it
 calls `user_summaries_age` for the one rule that time alone makes true (no login for 90 days). Every
 row is computed by the database (one INSERT ... SELECT per customer, one GROUP BY over its rows),
 exactly by the counting rules: `UserSummaryTotals.counts` equals the recount's user counts.
+
+An import refreshes only the rows it can change (`Touched`): the identities of its environments' user
+rows before and after, and the customer's users linked to one of its employees' GUIDs (found in SQL,
+after the customer's row is locked, so that concurrent imports of one customer see each other's
+data). Its cost follows the environment pushed, not the size of the customer; the totals are then
+summed again from the customer's rows grouped by seats and rules (a few dozen groups).
 """
 
 import json

@@ -97,7 +97,10 @@ def _lookup(model: type[Credential], key: str, kind: str, queryset) -> Credentia
 
 
 def _touch(model: type[Credential], credential: Credential, now) -> None:
-    """Note the use: one conditional UPDATE, which writes nothing when it was noted in the last minute."""
+    """Note the use: nothing when the row just read says it was noted in the last minute, else one
+    conditional UPDATE (which writes nothing when another request noted it meanwhile)."""
+    if credential.last_used_at is not None and credential.last_used_at > now - LAST_USED_RESOLUTION:
+        return
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
     if model.objects.filter(stale, pk=credential.pk).update(last_used_at=now):
         credential.last_used_at = now

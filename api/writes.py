@@ -418,7 +418,11 @@ def push_snapshot(request: HttpRequest, code: str):
         # DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), which guards request.body and form parsing, would
         # refuse a real snapshot; SNAPSHOT_MAX_BYTES is this operation's limit, as it is the command's.
         snapshot = load_snapshot(
-            request, source_name=code, gzipped=encoding != "identity", max_bytes=max_bytes
+            request,
+            source_name=code,
+            gzipped=encoding != "identity",
+            max_bytes=max_bytes,
+            environment=token.environment,  # read with the token: its digest needs no query
         )
         if snapshot.environment != code:
             message = ENVIRONMENT_OF_ADDRESS.format(code=code)

@@ -27,16 +27,26 @@ ON CONFLICT (customer_id) DO UPDATE SET version = {table}.version + 1, changed_a
 
 def mark_inputs_changed(*, customer_ids: Iterable[int]) -> None:
     """The customers' inputs changed: the next nightly run counts them (one statement, in id order)."""
+    with connection.cursor() as cursor:
+        for sql, params in mark_inputs_statements(customer_ids=customer_ids):
+            cursor.execute(sql, params)
+
+
+def mark_inputs_statements(*, customer_ids: Iterable[int]) -> list[tuple[str, list]]:
+    """The statements of `mark_inputs_changed`, for a caller that sends them with others."""
     ids = sorted({customer_id for customer_id in customer_ids if customer_id is not None})
     now = timezone.now()
     table = connection.ops.quote_name(CustomerInputs._meta.db_table)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), MARK_CHUNK):
-            chunk = ids[start : start + MARK_CHUNK]
-            cursor.execute(
+    statements = []
+    for start in range(0, len(ids), MARK_CHUNK):
+        chunk = ids[start : start + MARK_CHUNK]
+        statements.append(
+            (
                 _MARK.format(table=table, rows=", ".join(["(%s, 1, 0, %s)"] * len(chunk))),
                 [value for customer_id in chunk for value in (customer_id, now)],
             )
+        )
+    return statements
 
 
 def input_versions(*, customer_ids: list[int]) -> dict[int, int]:

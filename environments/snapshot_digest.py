@@ -34,15 +34,21 @@ def content_digest(raw: bytes) -> str:
     return digest.hexdigest()
 
 
-def unchanged_snapshot(raw: bytes, *, source_name: str, digest: str) -> ParsedSnapshot | None:
+def unchanged_snapshot(
+    raw: bytes, *, source_name: str, digest: str, known: Environment | None = None
+) -> ParsedSnapshot | None:
     """The snapshot without its content (`unchanged`) when its environment's last import had this
     digest; None when it must be parsed in full. Its taken_at, format and environment code are
-    checked as `parse_snapshot` checks them; import_snapshots checks the digest again under its lock."""
+    checked as `parse_snapshot` checks them; import_snapshots checks the digest again under its lock.
+    `known`: the environment as the caller just read it (the API's token): no query for it."""
     environment = _ENVIRONMENT.search(raw) if digest else None
     if environment is None:
         return None
     code = environment.group(1).decode()
-    if not Environment.objects.filter(code=code, data_digest=digest).exists():
+    if known is not None and known.code == code:
+        if known.data_digest != digest:
+            return None
+    elif not Environment.objects.filter(code=code, data_digest=digest).exists():
         return None
     try:
         taken_at = json.loads(_TAKEN_AT.search(raw).group(1))

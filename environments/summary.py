@@ -7,9 +7,18 @@ of an environment (activated, decommissioned, moved) and the nightly job call it
 calls `user_summaries_age` for the one rule that time alone makes true (no login for 90 days). Every
 row is computed by the database (one INSERT ... SELECT per customer, one GROUP BY over its rows),
 exactly by the counting rules: `UserSummaryTotals.counts` equals the recount's user counts.
+
+An import refreshes only the rows it can change (`Touched`): the identities of its environments' user
+rows before and after, and the customer's users linked to one of its employees' GUIDs (found in SQL,
+after the customer's row is locked, so that concurrent imports of one customer see each other's
+data). Its cost follows the environment pushed, not the size of the customer; the totals are then
+summed again from the customer's rows grouped by seats and rules (a few dozen groups).
 """
 
-from collections.abc import Iterable
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -25,9 +34,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from .models import Employee, EnvironmentUser, UserSummary, UserSummaryTotals
+from .batch import execute_batch
+from .models import Employee, Environment, EnvironmentUser, UserSummary, UserSummaryTotals
 from .vocabulary import COUNTABLE_USER, USER_ITEM_FLAGS, EnvironmentType, UserKind
 
 # A user row in one environment as bits; PRESENT makes every existing row non-zero.
@@ -90,11 +101,12 @@ def _flag(condition: Q) -> Max:
     return Max(flag_bit(condition, 1))
 
 
-def _summary_rows(customer_id: int, identity_ids: list[int] | None):
-    """The customer's unique users as UserSummary columns, grouped by the database."""
+def _summary_rows(customer_id: int, identities: tuple[str, list] | None):
+    """The customer's unique users (those of the subquery `identities`, or all) as UserSummary columns,
+    grouped by the database."""
     users = EnvironmentUser.objects.filter(environment__customer_id=customer_id, environment__is_active=True)
-    if identity_ids is not None:
-        users = users.filter(identity_id__in=identity_ids)
+    if identities is not None:
+        users = users.filter(identity_id__in=RawSQL(*identities))
     employees = Employee.objects.filter(environment__customer_id=customer_id, environment__is_active=True)
     # Uncorrelated subqueries: PostgreSQL hashes each once instead of probing per user row.
     out_of_service = Q(
@@ -142,24 +154,70 @@ def _summary_rows(customer_id: int, identity_ids: list[int] | None):
     )
 
 
+@dataclass
+class Touched:
+    """What an import touched of one customer: the identities of the user rows it replaced and wrote,
+    and the GUIDs of the employees it replaced and wrote (a user of another environment linked to one
+    may now be out of service, or a temp)."""
+
+    identities: set[int] = field(default_factory=set)
+    guids: set[uuid.UUID] = field(default_factory=set)
+
+
 # Compiling the grouped query costs more than running it on a small customer (0.1-0.3 s of Python):
-# it is compiled once per process and shape with stand-in ids, which are then replaced.
+# it is compiled once per process and shape (all of a customer, or some identities of it) with
+# stand-ins, which are then replaced. The identities and GUIDs are one parameter each (an array in
+# PostgreSQL, a JSON list elsewhere), so any number of them has the one shape.
 _CUSTOMER_STAND_IN = -7_331_001
 _IDENTITY_STAND_IN = -9_000_000
+_GUID_STAND_IN = uuid.UUID(int=7_331_001)
+# The identities given, and the customer's users linked to one of the GUIDs given.
+_IDENTITIES_SQL = {
+    "postgresql": "SELECT unnest(%s::bigint[]) UNION SELECT u.identity_id FROM {user} u JOIN {environment} e "
+    "ON e.id = u.environment_id WHERE e.customer_id = %s AND u.employee_guid = ANY(%s::uuid[])",
+    "": "SELECT value FROM json_each(%s) UNION SELECT u.identity_id FROM {user} u JOIN {environment} e "
+    "ON e.id = u.environment_id WHERE e.customer_id = %s AND u.employee_guid IN "
+    "(SELECT value FROM json_each(%s))",
+}
 _compiled: dict[tuple, tuple[str, list]] = {}
 
 
-def _summary_sql(customer_id: int, identity_ids: list[int] | None) -> tuple[str, list]:
-    shape = (connection.vendor, None if identity_ids is None else len(identity_ids))
+def _identities(customer_id: int, touched: Touched) -> tuple[str, list]:
+    """SQL (a subquery) and parameters for the identities whose summary rows `touched` may change."""
+    quote = connection.ops.quote_name
+    tables = {"user": quote(EnvironmentUser._meta.db_table), "environment": quote(Environment._meta.db_table)}
+    identities, guids = sorted(touched.identities), sorted(touched.guids)
+    if connection.vendor == "postgresql":
+        return _IDENTITIES_SQL["postgresql"].format(**tables), [identities, customer_id, guids]
+    return _IDENTITIES_SQL[""].format(**tables), [
+        json.dumps(identities),
+        customer_id,
+        json.dumps([guid.hex for guid in guids]),
+    ]
+
+
+def _summary_sql(customer_id: int, touched: Touched | None) -> tuple[str, list]:
+    shape = (connection.vendor, touched is None)
+    stand_in = (
+        None
+        if touched is None
+        else _identities(_CUSTOMER_STAND_IN, Touched({_IDENTITY_STAND_IN}, {_GUID_STAND_IN}))
+    )
     if shape not in _compiled:
-        stand_ins = (
-            None if identity_ids is None else [_IDENTITY_STAND_IN - n for n in range(len(identity_ids))]
-        )
-        _compiled[shape] = _summary_rows(_CUSTOMER_STAND_IN, stand_ins).query.sql_with_params()
+        _compiled[shape] = _summary_rows(_CUSTOMER_STAND_IN, stand_in).query.sql_with_params()
     sql, params = _compiled[shape]
-    real = {_CUSTOMER_STAND_IN: customer_id}
-    real.update({_IDENTITY_STAND_IN - n: identity for n, identity in enumerate(identity_ids or [])})
-    return sql, [real.get(param, param) if isinstance(param, int) else param for param in params]
+    real_of = {}
+    if touched is not None:
+        real = _identities(customer_id, touched)[1]
+        real_of = {repr(standing): value for standing, value in zip(stand_in[1], real, strict=True)}
+    values = []
+    for param in params:
+        if isinstance(param, int) and param == _CUSTOMER_STAND_IN:
+            param = customer_id
+        elif not isinstance(param, int | bool) and repr(param) in real_of:
+            param = real_of[repr(param)]
+        values.append(param)
+    return sql, values
 
 
 COLUMNS = (
@@ -193,36 +251,75 @@ SOURCE = (
 
 
 def user_summaries_refresh(
-    *, customer_ids: Iterable[int], identity_ids: Iterable[int] | None = None, now: datetime | None = None
+    *,
+    customer_ids: Iterable[int],
+    identity_ids: Iterable[int] | None = None,
+    now: datetime | None = None,
+    touched: Mapping[int, Touched] | None = None,
 ) -> None:
-    """Recompute the summary rows of the customers (of only these identities, when given: what a
-    block or unblock touched) and the customers' totals, in the caller's transaction."""
+    """Recompute the summary rows of the customers and the customers' totals, in the caller's
+    transaction: all of a customer's rows, or only those of `identity_ids` (what a block or unblock
+    touched), or per customer those `touched[customer]` may change (what an import touched: the cost
+    follows the environments imported, not the size of the customer)."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=NO_LOGIN_DAYS)
-    identities = None if identity_ids is None else sorted(set(identity_ids))
-    table = connection.ops.quote_name(UserSummary._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in ("customer_id", *COLUMNS))
-    with transaction.atomic():
+    shared = None if identity_ids is None else Touched(identities=set(identity_ids))
+    groups = {}
+    with transaction.atomic(savepoint=False):
         for customer_id in sorted(set(customer_ids)):
-            if identities == []:
-                break
-            stale = UserSummary.objects.filter(customer_id=customer_id)
-            if identities is not None:
-                stale = stale.filter(identity_id__in=identities)
-            stale.delete()
-            sql, params = _summary_sql(customer_id, identities)
-            source = ", ".join(f"q.{connection.ops.quote_name(name)}" for name in SOURCE)
-            with connection.cursor() as cursor:
-                # WHERE true: SQLite would otherwise read a following clause as part of the join.
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT %s, {source} FROM ({sql}) q WHERE true",
-                    [customer_id, *params],
-                )
-            fresh = UserSummary.objects.filter(customer_id=customer_id)
-            if identities is not None:
-                fresh = fresh.filter(identity_id__in=identities)
-            _set_login_facts(fresh, cutoff)
-        _store_totals(customer_ids=customer_ids, now=now)
+            scope = shared
+            if touched is not None and customer_id in touched:
+                scope = touched[customer_id]
+            if scope is not None and not scope.identities and not scope.guids:
+                groups[customer_id] = _total_groups(customer_id)
+            else:
+                groups[customer_id] = _refresh_rows(customer_id, scope, cutoff)
+        _write_totals(groups, now=now)
+
+
+def _refresh_rows(customer_id: int, touched: Touched | None, cutoff: datetime) -> list[tuple]:
+    """Replace the customer's summary rows (those `touched` may change, or all) and read what its totals
+    need: a DELETE, an INSERT ... SELECT and the totals' groups, one round trip on PostgreSQL, where the
+    INSERT also sets the no-login rule (elsewhere two UPDATEs do). Returns the groups."""
+    quote = connection.ops.quote_name
+    table = quote(UserSummary._meta.db_table)
+    delete = f"DELETE FROM {table} WHERE customer_id = %s"
+    delete_params: list = [customer_id]
+    if touched is not None:
+        identities, identity_params = _identities(customer_id, touched)
+        delete += f" AND identity_id IN ({identities})"
+        delete_params += identity_params
+    sql, params = _summary_sql(customer_id, touched)
+    inline = connection.vendor == "postgresql"
+    columns = ["customer_id", *COLUMNS] + (["login_ages_at"] if inline else [])
+    source = [f"q.{quote(name)}" for name in SOURCE]
+    extra: list = []
+    if inline:
+        login = f"q.{quote('newest_login')}"
+        old = f"{login} IS NULL OR {login} < %s"
+        source[-1] = f"q.{quote('rule_bits')} | CASE WHEN {old} THEN {NO_RECENT_LOGIN} ELSE 0 END"
+        source.append(f"CASE WHEN {login} >= %s THEN {login} + %s END")
+        extra = [cutoff, cutoff, timedelta(days=NO_LOGIN_DAYS)]
+    # WHERE true: SQLite would otherwise read a following clause as part of the join.
+    insert = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+        f"SELECT %s, {', '.join(source)} FROM ({sql}) q WHERE true"
+    )
+    statements = [(delete, delete_params, False), (insert, [customer_id, *extra, *params], False)]
+    if inline:
+        return execute_batch([*statements, (_totals_sql(), [customer_id], True)])[0]
+    execute_batch(statements)
+    rows = UserSummary.objects.filter(customer_id=customer_id)
+    if touched is not None:
+        rows = rows.filter(identity_id__in=RawSQL(*_identities(customer_id, touched)))
+    _set_login_facts(rows, cutoff)
+    return _total_groups(customer_id)
+
+
+def _total_groups(customer_id: int) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(_totals_sql(), [customer_id])
+        return cursor.fetchall()
 
 
 def _set_login_facts(rows, cutoff: datetime) -> None:
@@ -248,42 +345,60 @@ def user_summaries_age(*, customer_ids: Iterable[int], now: datetime | None = No
 
 
 def _totals_sql() -> str:
-    """The totals of one customer's summary rows in one pass (plain SQL: the ORM spends more time
-    compiling 130 filtered aggregates than the database spends on them)."""
-    quote = connection.ops.quote_name
-    seat = "CASE WHEN seats & {bit} <> 0 THEN 1 ELSE 0 END"
-    candidate = "CASE WHEN facts & {mask} <> 0 AND seat_count > 0 {also} THEN 1 ELSE 0 END"
-    columns = ["COUNT(*)"]
-    columns += [f"SUM({seat.format(bit=bit)})" for bit in SEAT_BITS.values()]
-    for mask in ADVICE_MASKS.values():
-        columns.append(f"SUM({candidate.format(mask=mask, also='')})")
-        columns += [
-            f"SUM({candidate.format(mask=mask, also=f'AND seats & {bit} <> 0')})"
-            for bit in SEAT_BITS.values()
-        ]
-    return f"SELECT {', '.join(columns)} FROM {quote(UserSummary._meta.db_table)} WHERE customer_id = %s"
+    """A customer's summary rows grouped by what the totals read: a few dozen groups (plain SQL, cheap
+    to plan; 130 filtered aggregates cost more to plan than to run, and tempted the planner into a
+    parallel scan)."""
+    table = connection.ops.quote_name(UserSummary._meta.db_table)
+    return (
+        f"SELECT seats, facts, seat_count > 0, COUNT(*) FROM {table} WHERE customer_id = %s "
+        "GROUP BY seats, facts, seat_count > 0"
+    )
+
+
+def _totals(groups: Iterable[tuple[int, int, bool, int]]) -> tuple[int, dict[str, int], dict]:
+    """(unique users, unique users per seat, per advice key its candidates and the seats they free)."""
+    seats = [seat_key(*pair) for pair in SEATS]
+    bits = list(SEAT_BITS.values())
+    users = 0
+    counts = dict.fromkeys(seats, 0)
+    advice = {key: {"candidates": 0, "freed": dict.fromkeys(seats, 0)} for key in ADVICE_MASKS}
+    for seat_bits, facts, seated, number in groups:
+        users += number
+        held = [key for key, bit in zip(seats, bits, strict=True) if seat_bits & bit]
+        for key in held:
+            counts[key] += number
+        if not seated:
+            continue
+        for key, mask in ADVICE_MASKS.items():
+            if facts & mask:
+                advice[key]["candidates"] += number
+                freed = advice[key]["freed"]
+                for seat in held:
+                    freed[seat] += number
+    return users, counts, advice
 
 
 def _store_totals(*, customer_ids: Iterable[int], now: datetime) -> None:
     """Per customer: its unique users, the unique users per seat, and per cleanup rule (and for all
-    rules, without and with Flex) the candidates and the seats blocking them frees; one query each."""
-    sql = _totals_sql()
-    seats = [seat_key(*pair) for pair in SEATS]
-    for customer_id in sorted(set(customer_ids)):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [customer_id])
-            values = [value or 0 for value in cursor.fetchone()]
-        users, counts, rest = values[0], values[1 : 1 + len(SEATS)], values[1 + len(SEATS) :]
-        advice = {}
-        for n, key in enumerate(ADVICE_MASKS):
-            part = rest[n * (1 + len(SEATS)) : (n + 1) * (1 + len(SEATS))]
-            advice[key] = {"candidates": part[0], "freed": dict(zip(seats, part[1:], strict=True))}
-        UserSummaryTotals.objects.update_or_create(
-            customer_id=customer_id,
-            defaults={
-                "users": users,
-                "counts": dict(zip(seats, counts, strict=True)),
-                "advice": advice,
-                "advised_at": now,
-            },
+    rules, without and with Flex) the candidates and the seats blocking them frees."""
+    _write_totals({customer_id: _total_groups(customer_id) for customer_id in set(customer_ids)}, now=now)
+
+
+def _write_totals(groups: dict[int, list[tuple]], *, now: datetime) -> None:
+    """The customers' totals from their groups, in one upsert (not a savepoint, a locking read and a
+    write per customer)."""
+    totals = []
+    for customer_id in sorted(groups):
+        users, counts, advice = _totals(groups[customer_id])
+        totals.append(
+            UserSummaryTotals(
+                customer_id=customer_id, users=users, counts=counts, advice=advice, advised_at=now
+            )
         )
+    UserSummaryTotals.objects.bulk_create(
+        totals,
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["users", "counts", "advice", "advised_at"],
+        batch_size=500,
+    )

@@ -88,7 +88,8 @@ def recount_customers(*, customer_ids: Iterable[int]) -> RecountResult:
     if not ids:
         return RecountResult(customers=0, changed=0)
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction (two round trips): a failure fails the whole of it.
+    with transaction.atomic(savepoint=False):
         # The licenses first (the nightly job locks them in this order too), then their lines.
         stamped = License.objects.filter(customer_id__any_of=ids).update(counted_at=now)
         if stamped < len(ids):

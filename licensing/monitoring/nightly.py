@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from environments.inputs import input_versions, inputs_counted
-from environments.models import Environment
+from environments.models import Environment, UserSummary
 from environments.summary import user_summaries_age
 from licensing.models import License, LicenseLine, LicenseMutation, MutationSource
 from licensing.recount import recount_customers
@@ -76,8 +76,9 @@ def refresh_customers(
     if not ids:
         return result
     now = now or timezone.now()
-    signal = ensure_builtin_signal()
-    with transaction.atomic():
+    # No savepoint: the batch is one transaction, and process_batch retries a failed one customer by
+    # customer in transactions of their own (a savepoint costs two round trips).
+    with transaction.atomic(savepoint=False):
         # Serialises concurrent runs over the same customer (a manual run during the scheduled one).
         licenses = _lock_licenses(ids)
         if len(licenses) < len(ids):
@@ -100,15 +101,12 @@ def refresh_customers(
 
         _store_usage_snapshots(license_ids=list(customer_of), today=timezone.localdate(now))
         deviations = _sync_deviations(ids=ids, lines=lines, run=run, now=now)
-        signals = list(
-            Signal.objects.filter(
-                Q(id=signal.id) | Q(customer_id__any_of=ids), is_active=True
-            ).prefetch_related("recipients__user")
-        )
+        signals = _active_signals(ids=ids)
         wanted = {
             WarningKind.OVER_USE: _over_use(lines=lines),
             WarningKind.STALE_DATA: _stale_data(ids=ids, now=now),
             WarningKind.SIGNAL: _fired_signals(ids=ids, lines=lines, signals=signals),
+            WarningKind.DEVIATION: {},
         }
         opened = _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
         created = LicenseWarning.objects.bulk_create(deviations + opened)
@@ -139,8 +137,9 @@ def check_customers(
     """The nightly steps for customers whose inputs did not change since their last count.
 
     Their lines are as counted, so over-use, signals and deviations stand as the last run left them
-    (a customer with a deviation counts as changed: runs.start_run); what time alone changes, the
-    staleness of each environment's data, is checked, and its warnings opened, resolved and e-mailed.
+    (a customer with a deviation counts as changed: runs.start_run); what time alone changes is
+    done: the staleness of each environment's data, its warnings opened, resolved and e-mailed, and
+    the unique-user summary's no-login rule (environments.summary.user_summaries_age).
     """
     ids = sorted(set(customer_ids))
     result = BatchResult(customers=len(ids))
@@ -150,7 +149,10 @@ def check_customers(
     # A check batch is a run of consecutive customer ids: its reads take the range through an index
     # (as many as 5,000 ids, an id list would be looked up one by one), and keep the batch's own.
     in_range = {"customer_id__gte": ids[0], "customer_id__lte": ids[-1]}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
+        ageing = _ageing_summaries(ids=ids, in_range=in_range, now=now)
+        if ageing:
+            user_summaries_age(customer_ids=ageing, now=now)
         wanted = {WarningKind.STALE_DATA: _stale_data(ids=ids, now=now)}
         if any(_warning_changes(ids=ids, wanted=wanted, in_range=in_range)):
             # Something to open or resolve: again under the licenses' lock, as a full run takes it.
@@ -163,6 +165,28 @@ def check_customers(
             if result.emails:
                 send_outbox_after_commit()
     return result
+
+
+def _active_signals(*, ids: list[int]) -> list[Signal]:
+    """The active signals of the batch's customers and the built-in one (created if it is missing)."""
+    found = Signal.objects.filter(Q(is_builtin=True) | Q(customer_id__any_of=ids), is_active=True)
+    signals = list(found.prefetch_related("recipients__user"))
+    if not any(signal.is_builtin for signal in signals) and ensure_builtin_signal().is_active:
+        signals = list(found.prefetch_related("recipients__user"))  # a flushed database lost it
+    return signals
+
+
+def _ageing_summaries(*, ids: list[int], in_range: dict, now: datetime) -> list[int]:
+    """The batch's customers with a summary row whose last login became 90 days old: read through the
+    index of `login_ages_at` (they are few) as the batch's range, then only the batch's own."""
+    batch = set(ids)
+    found = (
+        UserSummary.objects.filter(login_ages_at__lte=now, **in_range)
+        .order_by()
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    return sorted(batch.intersection(found))
 
 
 def _lock_licenses(ids: list[int]) -> dict[int, int]:
@@ -178,7 +202,8 @@ def _lock_licenses(ids: list[int]) -> dict[int, int]:
 def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:
     """Step 1: the usage history, one snapshot per line per day; a rerun the same day replaces it.
 
-    Copied by the database from the freshly counted lines: a run writes one row for every line.
+    Copied by the database from the freshly counted lines: one row for every line, written only where
+    it is new or its numbers changed (a rerun the same day mostly finds them as they are).
     """
     lines, params = (
         LicenseLine.objects.filter(license_id__any_of=license_ids)
@@ -186,13 +211,15 @@ def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:
         .order_by()
         .query.sql_with_params()
     )
+    table = connection.ops.quote_name(UsageSnapshot._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(UsageSnapshot._meta.db_table)} "
+            f"INSERT INTO {table} "
             f"(line_id, date, in_use, maximum) SELECT q.id, %s, q.in_use, q.maximum FROM ({lines}) q "
             # WHERE true: SQLite would otherwise read ON CONFLICT as the start of a join condition.
             "WHERE true ON CONFLICT (line_id, date) "
-            "DO UPDATE SET in_use = excluded.in_use, maximum = excluded.maximum",
+            "DO UPDATE SET in_use = excluded.in_use, maximum = excluded.maximum "
+            f"WHERE {table}.in_use <> excluded.in_use OR {table}.maximum <> excluded.maximum",
             [today, *params],
         )
 
@@ -200,11 +227,9 @@ def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:
 def _sync_deviations(*, ids: list[int], lines: list[dict], run: RefreshRun | None, now: datetime) -> list:
     """Step 2: record each deviation with both numbers and its likely cause, then portal := maximum.
 
-    The deviations come back as unsaved warnings, found and corrected in this same run.
+    The deviations come back as unsaved warnings, found and corrected in this same run (so each is
+    resolved when it opens; one still open is resolved by step 3, which wants none open).
     """
-    LicenseWarning.objects.filter(
-        customer_id__any_of=ids, kind=WarningKind.DEVIATION, resolved_at__isnull=True
-    ).update(resolved_at=now)
     deviating = [line for line in lines if line["portal"] != line["maximum"]]
     if not deviating:
         return []

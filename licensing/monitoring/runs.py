@@ -35,6 +35,13 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 # One line of a failed customer's error on its batch; the log has the traceback.
 ERROR_MAX_LENGTH = 500
 
+# An incremental night's few changed customers would fill one batch and keep one worker busy while
+# the others are idle after the quick checks: they go in at least SPREAD batches (at least two
+# worker processes run the nightly job), of no fewer than SPREAD_MIN customers (a batch has a fixed
+# cost of some twenty queries).
+SPREAD = 2
+SPREAD_MIN = 50
+
 RUN_IN_PROGRESS = _(
     "Er loopt al een vernieuwing (run %(run)s, gestart %(started)s, %(done)s van %(total)s klanten klaar). "
     "Probeer het later opnieuw of gebruik --wait om te wachten."
@@ -52,8 +59,8 @@ def start_run(
     """A run with its batches; None when a scheduled run for `run_date` already exists (the daily lock).
 
     `full=False`: only the customers whose inputs changed since their last count (or never counted)
-    are counted, in batches of `batch_size`; the others are checked for stale data only, in batches of
-    LICENSE_CHECK_BATCH_SIZE (see nightly.check_customers).
+    are counted, in batches of `batch_size` (and in at least SPREAD batches); the others are checked
+    for what time alone changes, in batches of LICENSE_CHECK_BATCH_SIZE (see nightly.check_customers).
     """
     customers = Customer.objects.filter(is_active=True).order_by("id")
     ids = list(customers.values_list("id", flat=True)) if customer_ids is None else list(customer_ids)
@@ -61,14 +68,23 @@ def start_run(
     if not full:
         # All changed customers at once (one join), then those of the run: cheaper than a list of ids.
         # A line whose portal number is not its maximum (a deviation: no change that marks the inputs
-        # leaves one behind) makes its customer changed too, so every deviation is still found.
-        dirty = set(Customer.objects.filter(changed_since_counted()).values_list("id", flat=True))
-        dirty.update(
-            LicenseLine.objects.exclude(portal=F("maximum")).values_list("license__customer_id", flat=True)
+        # leaves one behind) makes its customer changed too, so every deviation is still found. Both
+        # in one statement: a single round trip.
+        dirty = (
+            Customer.objects.filter(changed_since_counted())
+            .order_by()
+            .values_list("id", flat=True)
+            .union(
+                LicenseLine.objects.exclude(portal=F("maximum"))
+                .order_by()
+                .values_list("license__customer_id", flat=True)
+            )
         )
-        changed = sorted(set(ids) & dirty)
+        changed = sorted(set(ids).intersection(dirty))
     unchanged = sorted(set(ids) - set(changed))
     size = max(batch_size or settings.LICENSE_REFRESH_BATCH_SIZE, 1)
+    if not full:
+        size = min(size, max(SPREAD_MIN, -(-len(changed) // SPREAD)))
     check_size = max(settings.LICENSE_CHECK_BATCH_SIZE, 1)
     batches = [(changed[i : i + size], True) for i in range(0, len(changed), size)]
     batches += [(unchanged[i : i + check_size], False) for i in range(0, len(unchanged), check_size)]
@@ -123,7 +139,8 @@ def process_batch(*, batch_id: int) -> BatchResult | None:
     result = BatchResult()
     for customer_id in batch.customer_ids:
         try:
-            one = _steps(batch)(customer_ids=[customer_id], run=batch.run)
+            with transaction.atomic():  # its own transaction (or savepoint): the steps take none
+                one = _steps(batch)(customer_ids=[customer_id], run=batch.run)
         except TRANSIENT_ERRORS:
             raise
         except Exception as exc:

@@ -133,4 +133,3 @@ def test_the_spread_leaves_a_full_night_in_batches_of_the_batch_size(settings):
     with time_machine.travel(NOW, tick=False):
         assert [len(ids) for ids in counted_ids(night(full=True))] == [3]
         assert [len(ids) for ids in counted_ids(night())] == []
-

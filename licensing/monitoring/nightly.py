@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
-from environments.inputs import input_versions, inputs_counted
+from environments.inputs import inputs_counted
 from environments.models import Environment, UserSummary
 from environments.summary import user_summaries_age
 from licensing.models import License, LicenseLine, LicenseMutation, MutationSource
@@ -80,14 +80,14 @@ def refresh_customers(
     # customer in transactions of their own (a savepoint costs two round trips).
     with transaction.atomic(savepoint=False):
         # Serialises concurrent runs over the same customer (a manual run during the scheduled one).
-        licenses = _lock_licenses(ids)
+        # The versions of their inputs are read with the lock, before counting: a change committed
+        # after this read keeps the customer changed (environments.inputs).
+        licenses, versions = _lock_licenses_with_versions(ids)
         if len(licenses) < len(ids):
             License.objects.bulk_create(
                 [License(customer_id=i) for i in ids if i not in licenses], ignore_conflicts=True
             )
-            licenses = _lock_licenses(ids)
-        # Read before counting: a change committed after this read keeps the customer changed.
-        versions = input_versions(customer_ids=ids)
+            licenses, versions = _lock_licenses_with_versions(ids)
         recount_customers(customer_ids=ids)
         user_summaries_age(customer_ids=ids, now=now)
         customer_of = {license_id: customer_id for customer_id, license_id in licenses.items()}
@@ -110,9 +110,7 @@ def refresh_customers(
         }
         opened = _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
         created = LicenseWarning.objects.bulk_create(deviations + opened)
-        recipients_of = {
-            s.id: {c.user.email: c.language for c in s.recipients.all() if c.user.email} for s in signals
-        }
+        recipients_of = _recipients_of(signals, fired={w.signal_id for w in created if w.signal_id})
         result.deviations = len(deviations)
         result.opened = len(created)
         result.emails = queue_warning_emails(warnings=created, recipients_of=recipients_of)
@@ -170,10 +168,19 @@ def check_customers(
 def _active_signals(*, ids: list[int]) -> list[Signal]:
     """The active signals of the batch's customers and the built-in one (created if it is missing)."""
     found = Signal.objects.filter(Q(is_builtin=True) | Q(customer_id__any_of=ids), is_active=True)
-    signals = list(found.prefetch_related("recipients__user"))
+    signals = list(found)
     if not any(signal.is_builtin for signal in signals) and ensure_builtin_signal().is_active:
-        signals = list(found.prefetch_related("recipients__user"))  # a flushed database lost it
+        signals = list(found.all())  # a flushed database lost it
     return signals
+
+
+def _recipients_of(signals: list[Signal], *, fired: set[int]) -> dict[int, dict[str, str]]:
+    """{signal id: {e-mail address: language}} of the signals that newly fired (one query, if any)."""
+    fired_signals = [signal for signal in signals if signal.id in fired]
+    prefetch_related_objects(fired_signals, "recipients__user")
+    return {
+        s.id: {c.user.email: c.language for c in s.recipients.all() if c.user.email} for s in fired_signals
+    }
 
 
 def _ageing_summaries(*, ids: list[int], in_range: dict, now: datetime) -> list[int]:
@@ -187,6 +194,21 @@ def _ageing_summaries(*, ids: list[int], in_range: dict, now: datetime) -> list[
         .distinct()
     )
     return sorted(batch.intersection(found))
+
+
+def _lock_licenses_with_versions(ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """{customer id: license id} of the batch, the licenses locked in id order, and {customer id:
+    version of its inputs} as committed now (0 for a customer never marked), in one query."""
+    licenses, versions = {}, dict.fromkeys(ids, 0)
+    for customer_id, license_id, version in (
+        License.objects.select_for_update(of=("self",))
+        .filter(customer_id__any_of=ids)
+        .order_by("id")
+        .values_list("customer_id", "id", "customer__count_inputs__version")
+    ):
+        licenses[customer_id] = license_id
+        versions[customer_id] = version or 0
+    return licenses, versions
 
 
 def _lock_licenses(ids: list[int]) -> dict[int, int]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,13 +35,6 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 # One line of a failed customer's error on its batch; the log has the traceback.
 ERROR_MAX_LENGTH = 500
 
-# An incremental night's few changed customers would fill one batch and keep one worker busy while
-# the others are idle after the quick checks: they go in at least SPREAD batches (at least two
-# worker processes run the nightly job), of no fewer than SPREAD_MIN customers (a batch has a fixed
-# cost of some twenty queries).
-SPREAD = 2
-SPREAD_MIN = 50
-
 RUN_IN_PROGRESS = _(
     "Er loopt al een vernieuwing (run %(run)s, gestart %(started)s, %(done)s van %(total)s klanten klaar). "
     "Probeer het later opnieuw of gebruik --wait om te wachten."
@@ -59,8 +52,8 @@ def start_run(
     """A run with its batches; None when a scheduled run for `run_date` already exists (the daily lock).
 
     `full=False`: only the customers whose inputs changed since their last count (or never counted)
-    are counted, in batches of `batch_size` (and in at least SPREAD batches); the others are checked
-    for what time alone changes, in batches of LICENSE_CHECK_BATCH_SIZE (see nightly.check_customers).
+    are counted, in batches of `batch_size`; the others are checked for what time
+    alone changes, in batches of LICENSE_CHECK_BATCH_SIZE (see nightly.check_customers).
     """
     customers = Customer.objects.filter(is_active=True).order_by("id")
     ids = list(customers.values_list("id", flat=True)) if customer_ids is None else list(customer_ids)
@@ -83,8 +76,6 @@ def start_run(
         changed = sorted(set(ids).intersection(dirty))
     unchanged = sorted(set(ids) - set(changed))
     size = max(batch_size or settings.LICENSE_REFRESH_BATCH_SIZE, 1)
-    if not full:
-        size = min(size, max(SPREAD_MIN, -(-len(changed) // SPREAD)))
     check_size = max(settings.LICENSE_CHECK_BATCH_SIZE, 1)
     batches = [(changed[i : i + size], True) for i in range(0, len(changed), size)]
     batches += [(unchanged[i : i + check_size], False) for i in range(0, len(unchanged), check_size)]
@@ -206,16 +197,9 @@ def _finish_batch(*, batch: RefreshBatch, errors: dict[int, str], error: str = "
             unique_fields=["customer"],
             update_fields=["failed_at", "run"],
         )
-    RefreshRun.objects.filter(id=batch.run_id).update(
-        processed=F("processed") + len(batch.customer_ids) - len(failed), failed=F("failed") + len(failed)
-    )
-    finished = (
-        RefreshRun.objects.filter(id=batch.run_id, finished_at__isnull=True)
-        .alias(total=F("processed") + F("failed"))
-        .filter(total__gte=F("expected"))
-        .update(finished_at=now)
-    )
-    if finished:
+    if _count_batch(
+        run_id=batch.run_id, processed=len(batch.customer_ids) - len(failed), failed=len(failed), now=now
+    ):
         all_failed = sorted(
             number
             for numbers in RefreshBatch.objects.filter(run_id=batch.run_id).values_list(
@@ -227,3 +211,23 @@ def _finish_batch(*, batch: RefreshBatch, errors: dict[int, str], error: str = "
         if all_failed:
             logger.error("refresh run %s finished; customers failed: %s", batch.run_id, ", ".join(all_failed))
     return True
+
+
+# The batch's customers counted on its run, which finishes (in the same statement) with its last batch.
+_COUNT_BATCH = """
+UPDATE {run} SET processed = processed + %s, failed = failed + %s,
+    finished_at = CASE WHEN finished_at IS NULL AND processed + failed + %s >= expected THEN %s
+        ELSE finished_at END
+WHERE id = %s RETURNING finished_at = %s
+"""
+
+
+def _count_batch(*, run_id: int, processed: int, failed: int, now: datetime) -> bool:
+    """Add a batch's customers to its run; True when this batch finished the run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COUNT_BATCH.format(run=connection.ops.quote_name(RefreshRun._meta.db_table)),
+            [processed, failed, processed + failed, now, run_id, now],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])

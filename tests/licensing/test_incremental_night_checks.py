@@ -1,6 +1,6 @@
 """What an incremental night does for the customers it does not count, and the shortcuts of its batches:
 each shortcut shown unable to skip a change (the summary's no-login rule, a still-open deviation, the
-day's snapshots, the built-in signal, the changed customers spread over batches)."""
+day's snapshots, the built-in signal)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +14,7 @@ from licensing.models import LicenseLine
 from licensing.monitoring import nightly, runs, services
 from licensing.monitoring.models import LicenseWarning, RefreshBatch, Signal, UsageSnapshot, WarningKind
 from portal.models import Customer
-from tests.factories import CustomerFactory, EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
+from tests.factories import EnvironmentFactory, EnvironmentUserFactory, LicenseLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,27 +109,3 @@ def test_an_inactive_builtin_signal_stays_silent(customer_a):
         nightly.refresh_customers(customer_ids=[customer_a.id])
     assert not LicenseWarning.objects.filter(kind=WarningKind.SIGNAL).exists()
     assert Signal.objects.filter(is_builtin=True).count() == 1
-
-
-def test_a_few_changed_customers_are_spread_over_batches_each_counted_once(monkeypatch, settings):
-    monkeypatch.setattr(runs, "SPREAD_MIN", 1)
-    settings.LICENSE_REFRESH_BATCH_SIZE = 250
-    customers = [CustomerFactory(number=f"{40000 + n}") for n in range(5)]
-    with time_machine.travel(NOW, tick=False):
-        night(full=True)
-        mark_inputs_changed(customer_ids=[c.id for c in customers[:3]])
-        run = night()
-    batches = counted_ids(run)
-    assert len(batches) == runs.SPREAD
-    assert sorted(i for batch in batches for i in batch) == sorted(c.id for c in customers[:3])
-    run.refresh_from_db()
-    assert run.processed == 5
-
-
-def test_the_spread_leaves_a_full_night_in_batches_of_the_batch_size(settings):
-    settings.LICENSE_REFRESH_BATCH_SIZE = 250
-    for n in range(3):
-        CustomerFactory(number=f"{40000 + n}")
-    with time_machine.travel(NOW, tick=False):
-        assert [len(ids) for ids in counted_ids(night(full=True))] == [3]
-        assert [len(ids) for ids in counted_ids(night())] == []

@@ -13,16 +13,16 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.db import connection, transaction
-from django.db.models import F, Q, prefetch_related_objects
+from django.db.models import F, Q
 from django.utils import timezone
 
 from environments.inputs import inputs_counted
-from environments.models import Environment, UserSummary
+from environments.models import Environment
 from environments.summary import user_summaries_age
 from licensing.models import License, LicenseLine, LicenseMutation, MutationSource
 from licensing.recount import recount_customers
 
-from . import texts
+from . import batch_reads, texts
 from .models import (
     CustomerRefresh,
     DeviationCause,
@@ -33,7 +33,6 @@ from .models import (
     WarningKind,
 )
 from .outbox import queue_warning_emails, send_outbox_after_commit
-from .services import ensure_builtin_signal
 
 # An environment whose newest data is older than this is not refreshing its data.
 STALE_AFTER = timedelta(hours=36)
@@ -82,12 +81,12 @@ def refresh_customers(
         # Serialises concurrent runs over the same customer (a manual run during the scheduled one).
         # The versions of their inputs are read with the lock, before counting: a change committed
         # after this read keeps the customer changed (environments.inputs).
-        licenses, versions = _lock_licenses_with_versions(ids)
+        licenses, versions = batch_reads.lock_licenses_with_versions(ids)
         if len(licenses) < len(ids):
             License.objects.bulk_create(
                 [License(customer_id=i) for i in ids if i not in licenses], ignore_conflicts=True
             )
-            licenses, versions = _lock_licenses_with_versions(ids)
+            licenses, versions = batch_reads.lock_licenses_with_versions(ids)
         recount_customers(customer_ids=ids)
         user_summaries_age(customer_ids=ids, now=now)
         customer_of = {license_id: customer_id for customer_id, license_id in licenses.items()}
@@ -101,7 +100,7 @@ def refresh_customers(
 
         _store_usage_snapshots(license_ids=list(customer_of), today=timezone.localdate(now))
         deviations = _sync_deviations(ids=ids, lines=lines, run=run, now=now)
-        signals = _active_signals(ids=ids)
+        signals = batch_reads.active_signals(ids=ids)
         wanted = {
             WarningKind.OVER_USE: _over_use(lines=lines),
             WarningKind.STALE_DATA: _stale_data(ids=ids, now=now),
@@ -110,7 +109,9 @@ def refresh_customers(
         }
         opened = _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
         created = LicenseWarning.objects.bulk_create(deviations + opened)
-        recipients_of = _recipients_of(signals, fired={w.signal_id for w in created if w.signal_id})
+        recipients_of = batch_reads.recipients_of(
+            signals, fired={w.signal_id for w in created if w.signal_id}
+        )
         result.deviations = len(deviations)
         result.opened = len(created)
         result.emails = queue_warning_emails(warnings=created, recipients_of=recipients_of)
@@ -148,13 +149,13 @@ def check_customers(
     # (as many as 5,000 ids, an id list would be looked up one by one), and keep the batch's own.
     in_range = {"customer_id__gte": ids[0], "customer_id__lte": ids[-1]}
     with transaction.atomic(savepoint=False):
-        ageing = _ageing_summaries(ids=ids, in_range=in_range, now=now)
+        ageing = batch_reads.ageing_summaries(ids=ids, in_range=in_range, now=now)
         if ageing:
             user_summaries_age(customer_ids=ageing, now=now)
         wanted = {WarningKind.STALE_DATA: _stale_data(ids=ids, now=now)}
         if any(_warning_changes(ids=ids, wanted=wanted, in_range=in_range)):
             # Something to open or resolve: again under the licenses' lock, as a full run takes it.
-            _lock_licenses(ids)
+            batch_reads.lock_licenses(ids)
             created = LicenseWarning.objects.bulk_create(
                 _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
             )
@@ -163,62 +164,6 @@ def check_customers(
             if result.emails:
                 send_outbox_after_commit()
     return result
-
-
-def _active_signals(*, ids: list[int]) -> list[Signal]:
-    """The active signals of the batch's customers and the built-in one (created if it is missing)."""
-    found = Signal.objects.filter(Q(is_builtin=True) | Q(customer_id__any_of=ids), is_active=True)
-    signals = list(found)
-    if not any(signal.is_builtin for signal in signals) and ensure_builtin_signal().is_active:
-        signals = list(found.all())  # a flushed database lost it
-    return signals
-
-
-def _recipients_of(signals: list[Signal], *, fired: set[int]) -> dict[int, dict[str, str]]:
-    """{signal id: {e-mail address: language}} of the signals that newly fired (one query, if any)."""
-    fired_signals = [signal for signal in signals if signal.id in fired]
-    prefetch_related_objects(fired_signals, "recipients__user")
-    return {
-        s.id: {c.user.email: c.language for c in s.recipients.all() if c.user.email} for s in fired_signals
-    }
-
-
-def _ageing_summaries(*, ids: list[int], in_range: dict, now: datetime) -> list[int]:
-    """The batch's customers with a summary row whose last login became 90 days old: read through the
-    index of `login_ages_at` (they are few) as the batch's range, then only the batch's own."""
-    batch = set(ids)
-    found = (
-        UserSummary.objects.filter(login_ages_at__lte=now, **in_range)
-        .order_by()
-        .values_list("customer_id", flat=True)
-        .distinct()
-    )
-    return sorted(batch.intersection(found))
-
-
-def _lock_licenses_with_versions(ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """{customer id: license id} of the batch, the licenses locked in id order, and {customer id:
-    version of its inputs} as committed now (0 for a customer never marked), in one query."""
-    licenses, versions = {}, dict.fromkeys(ids, 0)
-    for customer_id, license_id, version in (
-        License.objects.select_for_update(of=("self",))
-        .filter(customer_id__any_of=ids)
-        .order_by("id")
-        .values_list("customer_id", "id", "customer__count_inputs__version")
-    ):
-        licenses[customer_id] = license_id
-        versions[customer_id] = version or 0
-    return licenses, versions
-
-
-def _lock_licenses(ids: list[int]) -> dict[int, int]:
-    """{customer id: license id} of the batch, the licenses locked in id order."""
-    return dict(
-        License.objects.select_for_update()
-        .filter(customer_id__any_of=ids)
-        .order_by("id")
-        .values_list("customer_id", "id")
-    )
 
 
 def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:

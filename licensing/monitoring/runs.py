@@ -197,9 +197,10 @@ def _finish_batch(*, batch: RefreshBatch, errors: dict[int, str], error: str = "
             unique_fields=["customer"],
             update_fields=["failed_at", "run"],
         )
-    if _count_batch(
+    finished, run_failed = _count_batch(
         run_id=batch.run_id, processed=len(batch.customer_ids) - len(failed), failed=len(failed), now=now
-    ):
+    )
+    if finished and run_failed:  # a run without failures keeps its empty list
         all_failed = sorted(
             number
             for numbers in RefreshBatch.objects.filter(run_id=batch.run_id).values_list(
@@ -218,16 +219,16 @@ _COUNT_BATCH = """
 UPDATE {run} SET processed = processed + %s, failed = failed + %s,
     finished_at = CASE WHEN finished_at IS NULL AND processed + failed + %s >= expected THEN %s
         ELSE finished_at END
-WHERE id = %s RETURNING finished_at = %s
+WHERE id = %s RETURNING finished_at = %s, failed
 """
 
 
-def _count_batch(*, run_id: int, processed: int, failed: int, now: datetime) -> bool:
-    """Add a batch's customers to its run; True when this batch finished the run."""
+def _count_batch(*, run_id: int, processed: int, failed: int, now: datetime) -> tuple[bool, int]:
+    """Add a batch's customers to its run: whether this batch finished it, and the run's failed."""
     with connection.cursor() as cursor:
         cursor.execute(
             _COUNT_BATCH.format(run=connection.ops.quote_name(RefreshRun._meta.db_table)),
             [processed, failed, processed + failed, now, run_id, now],
         )
         row = cursor.fetchone()
-    return bool(row and row[0])
+    return (bool(row[0]), row[1]) if row else (False, 0)

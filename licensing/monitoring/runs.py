@@ -225,10 +225,11 @@ WHERE id = %s RETURNING finished_at = %s, failed
 
 def _count_batch(*, run_id: int, processed: int, failed: int, now: datetime) -> tuple[bool, int]:
     """Add a batch's customers to its run: whether this batch finished it, and the run's failed."""
+    stamp = connection.ops.adapt_datetimefield_value(now)  # as the ORM stores it (SQLite: text)
     with connection.cursor() as cursor:
         cursor.execute(
             _COUNT_BATCH.format(run=connection.ops.quote_name(RefreshRun._meta.db_table)),
-            [processed, failed, processed + failed, now, run_id, now],
+            [processed, failed, processed + failed, stamp, run_id, stamp],
         )
         row = cursor.fetchone()
     return (bool(row[0]), row[1]) if row else (False, 0)

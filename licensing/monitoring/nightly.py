@@ -16,13 +16,13 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from environments.inputs import input_versions, inputs_counted
+from environments.inputs import inputs_counted
 from environments.models import Environment
 from environments.summary import user_summaries_age
 from licensing.models import License, LicenseLine, LicenseMutation, MutationSource
 from licensing.recount import recount_customers
 
-from . import texts
+from . import batch_reads, texts
 from .models import (
     CustomerRefresh,
     DeviationCause,
@@ -33,7 +33,6 @@ from .models import (
     WarningKind,
 )
 from .outbox import queue_warning_emails, send_outbox_after_commit
-from .services import ensure_builtin_signal
 
 # An environment whose newest data is older than this is not refreshing its data.
 STALE_AFTER = timedelta(hours=36)
@@ -76,17 +75,18 @@ def refresh_customers(
     if not ids:
         return result
     now = now or timezone.now()
-    signal = ensure_builtin_signal()
-    with transaction.atomic():
+    # No savepoint: the batch is one transaction, and process_batch retries a failed one customer by
+    # customer in transactions of their own (a savepoint costs two round trips).
+    with transaction.atomic(savepoint=False):
         # Serialises concurrent runs over the same customer (a manual run during the scheduled one).
-        licenses = _lock_licenses(ids)
+        # The versions of their inputs are read with the lock, before counting: a change committed
+        # after this read keeps the customer changed (environments.inputs).
+        licenses, versions = batch_reads.lock_licenses_with_versions(ids)
         if len(licenses) < len(ids):
             License.objects.bulk_create(
                 [License(customer_id=i) for i in ids if i not in licenses], ignore_conflicts=True
             )
-            licenses = _lock_licenses(ids)
-        # Read before counting: a change committed after this read keeps the customer changed.
-        versions = input_versions(customer_ids=ids)
+            licenses, versions = batch_reads.lock_licenses_with_versions(ids)
         recount_customers(customer_ids=ids)
         user_summaries_age(customer_ids=ids, now=now)
         customer_of = {license_id: customer_id for customer_id, license_id in licenses.items()}
@@ -100,21 +100,18 @@ def refresh_customers(
 
         _store_usage_snapshots(license_ids=list(customer_of), today=timezone.localdate(now))
         deviations = _sync_deviations(ids=ids, lines=lines, run=run, now=now)
-        signals = list(
-            Signal.objects.filter(
-                Q(id=signal.id) | Q(customer_id__any_of=ids), is_active=True
-            ).prefetch_related("recipients__user")
-        )
+        signals = batch_reads.active_signals(ids=ids)
         wanted = {
             WarningKind.OVER_USE: _over_use(lines=lines),
             WarningKind.STALE_DATA: _stale_data(ids=ids, now=now),
             WarningKind.SIGNAL: _fired_signals(ids=ids, lines=lines, signals=signals),
+            WarningKind.DEVIATION: {},
         }
         opened = _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
         created = LicenseWarning.objects.bulk_create(deviations + opened)
-        recipients_of = {
-            s.id: {c.user.email: c.language for c in s.recipients.all() if c.user.email} for s in signals
-        }
+        recipients_of = batch_reads.recipients_of(
+            signals, fired={w.signal_id for w in created if w.signal_id}
+        )
         result.deviations = len(deviations)
         result.opened = len(created)
         result.emails = queue_warning_emails(warnings=created, recipients_of=recipients_of)
@@ -139,8 +136,9 @@ def check_customers(
     """The nightly steps for customers whose inputs did not change since their last count.
 
     Their lines are as counted, so over-use, signals and deviations stand as the last run left them
-    (a customer with a deviation counts as changed: runs.start_run); what time alone changes, the
-    staleness of each environment's data, is checked, and its warnings opened, resolved and e-mailed.
+    (a customer with a deviation counts as changed: runs.start_run); what time alone changes is
+    done: the staleness of each environment's data, its warnings opened, resolved and e-mailed, and
+    the unique-user summary's no-login rule (environments.summary.user_summaries_age).
     """
     ids = sorted(set(customer_ids))
     result = BatchResult(customers=len(ids))
@@ -150,11 +148,14 @@ def check_customers(
     # A check batch is a run of consecutive customer ids: its reads take the range through an index
     # (as many as 5,000 ids, an id list would be looked up one by one), and keep the batch's own.
     in_range = {"customer_id__gte": ids[0], "customer_id__lte": ids[-1]}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
+        ageing = batch_reads.ageing_summaries(ids=ids, in_range=in_range, now=now)
+        if ageing:
+            user_summaries_age(customer_ids=ageing, now=now)
         wanted = {WarningKind.STALE_DATA: _stale_data(ids=ids, now=now)}
         if any(_warning_changes(ids=ids, wanted=wanted, in_range=in_range)):
             # Something to open or resolve: again under the licenses' lock, as a full run takes it.
-            _lock_licenses(ids)
+            batch_reads.lock_licenses(ids)
             created = LicenseWarning.objects.bulk_create(
                 _open_and_resolve(ids=ids, wanted=wanted, run=run, now=now)
             )
@@ -165,20 +166,11 @@ def check_customers(
     return result
 
 
-def _lock_licenses(ids: list[int]) -> dict[int, int]:
-    """{customer id: license id} of the batch, the licenses locked in id order."""
-    return dict(
-        License.objects.select_for_update()
-        .filter(customer_id__any_of=ids)
-        .order_by("id")
-        .values_list("customer_id", "id")
-    )
-
-
 def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:
     """Step 1: the usage history, one snapshot per line per day; a rerun the same day replaces it.
 
-    Copied by the database from the freshly counted lines: a run writes one row for every line.
+    Copied by the database from the freshly counted lines: one row for every line, written only where
+    it is new or its numbers changed (a rerun the same day mostly finds them as they are).
     """
     lines, params = (
         LicenseLine.objects.filter(license_id__any_of=license_ids)
@@ -186,13 +178,15 @@ def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:
         .order_by()
         .query.sql_with_params()
     )
+    table = connection.ops.quote_name(UsageSnapshot._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(UsageSnapshot._meta.db_table)} "
+            f"INSERT INTO {table} "
             f"(line_id, date, in_use, maximum) SELECT q.id, %s, q.in_use, q.maximum FROM ({lines}) q "
             # WHERE true: SQLite would otherwise read ON CONFLICT as the start of a join condition.
             "WHERE true ON CONFLICT (line_id, date) "
-            "DO UPDATE SET in_use = excluded.in_use, maximum = excluded.maximum",
+            "DO UPDATE SET in_use = excluded.in_use, maximum = excluded.maximum "
+            f"WHERE {table}.in_use <> excluded.in_use OR {table}.maximum <> excluded.maximum",
             [today, *params],
         )
 
@@ -200,11 +194,9 @@ def _store_usage_snapshots(*, license_ids: list[int], today: date) -> None:
 def _sync_deviations(*, ids: list[int], lines: list[dict], run: RefreshRun | None, now: datetime) -> list:
     """Step 2: record each deviation with both numbers and its likely cause, then portal := maximum.
 
-    The deviations come back as unsaved warnings, found and corrected in this same run.
+    The deviations come back as unsaved warnings, found and corrected in this same run (so each is
+    resolved when it opens; one still open is resolved by step 3, which wants none open).
     """
-    LicenseWarning.objects.filter(
-        customer_id__any_of=ids, kind=WarningKind.DEVIATION, resolved_at__isnull=True
-    ).update(resolved_at=now)
     deviating = [line for line in lines if line["portal"] != line["maximum"]]
     if not deviating:
         return []

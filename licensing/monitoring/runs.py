@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,8 +52,8 @@ def start_run(
     """A run with its batches; None when a scheduled run for `run_date` already exists (the daily lock).
 
     `full=False`: only the customers whose inputs changed since their last count (or never counted)
-    are counted, in batches of `batch_size`; the others are checked for stale data only, in batches of
-    LICENSE_CHECK_BATCH_SIZE (see nightly.check_customers).
+    are counted, in batches of `batch_size`; the others are checked for what time
+    alone changes, in batches of LICENSE_CHECK_BATCH_SIZE (see nightly.check_customers).
     """
     customers = Customer.objects.filter(is_active=True).order_by("id")
     ids = list(customers.values_list("id", flat=True)) if customer_ids is None else list(customer_ids)
@@ -61,12 +61,19 @@ def start_run(
     if not full:
         # All changed customers at once (one join), then those of the run: cheaper than a list of ids.
         # A line whose portal number is not its maximum (a deviation: no change that marks the inputs
-        # leaves one behind) makes its customer changed too, so every deviation is still found.
-        dirty = set(Customer.objects.filter(changed_since_counted()).values_list("id", flat=True))
-        dirty.update(
-            LicenseLine.objects.exclude(portal=F("maximum")).values_list("license__customer_id", flat=True)
+        # leaves one behind) makes its customer changed too, so every deviation is still found. Both
+        # in one statement: a single round trip.
+        dirty = (
+            Customer.objects.filter(changed_since_counted())
+            .order_by()
+            .values_list("id", flat=True)
+            .union(
+                LicenseLine.objects.exclude(portal=F("maximum"))
+                .order_by()
+                .values_list("license__customer_id", flat=True)
+            )
         )
-        changed = sorted(set(ids) & dirty)
+        changed = sorted(set(ids).intersection(dirty))
     unchanged = sorted(set(ids) - set(changed))
     size = max(batch_size or settings.LICENSE_REFRESH_BATCH_SIZE, 1)
     check_size = max(settings.LICENSE_CHECK_BATCH_SIZE, 1)
@@ -123,7 +130,8 @@ def process_batch(*, batch_id: int) -> BatchResult | None:
     result = BatchResult()
     for customer_id in batch.customer_ids:
         try:
-            one = _steps(batch)(customer_ids=[customer_id], run=batch.run)
+            with transaction.atomic():  # its own transaction (or savepoint): the steps take none
+                one = _steps(batch)(customer_ids=[customer_id], run=batch.run)
         except TRANSIENT_ERRORS:
             raise
         except Exception as exc:
@@ -189,16 +197,10 @@ def _finish_batch(*, batch: RefreshBatch, errors: dict[int, str], error: str = "
             unique_fields=["customer"],
             update_fields=["failed_at", "run"],
         )
-    RefreshRun.objects.filter(id=batch.run_id).update(
-        processed=F("processed") + len(batch.customer_ids) - len(failed), failed=F("failed") + len(failed)
+    finished, run_failed = _count_batch(
+        run_id=batch.run_id, processed=len(batch.customer_ids) - len(failed), failed=len(failed), now=now
     )
-    finished = (
-        RefreshRun.objects.filter(id=batch.run_id, finished_at__isnull=True)
-        .alias(total=F("processed") + F("failed"))
-        .filter(total__gte=F("expected"))
-        .update(finished_at=now)
-    )
-    if finished:
+    if finished and run_failed:  # a run without failures keeps its empty list
         all_failed = sorted(
             number
             for numbers in RefreshBatch.objects.filter(run_id=batch.run_id).values_list(
@@ -210,3 +212,24 @@ def _finish_batch(*, batch: RefreshBatch, errors: dict[int, str], error: str = "
         if all_failed:
             logger.error("refresh run %s finished; customers failed: %s", batch.run_id, ", ".join(all_failed))
     return True
+
+
+# The batch's customers counted on its run, which finishes (in the same statement) with its last batch.
+_COUNT_BATCH = """
+UPDATE {run} SET processed = processed + %s, failed = failed + %s,
+    finished_at = CASE WHEN finished_at IS NULL AND processed + failed + %s >= expected THEN %s
+        ELSE finished_at END
+WHERE id = %s RETURNING finished_at = %s, failed
+"""
+
+
+def _count_batch(*, run_id: int, processed: int, failed: int, now: datetime) -> tuple[bool, int]:
+    """Add a batch's customers to its run: whether this batch finished it, and the run's failed."""
+    stamp = connection.ops.adapt_datetimefield_value(now)  # as the ORM stores it (SQLite: text)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COUNT_BATCH.format(run=connection.ops.quote_name(RefreshRun._meta.db_table)),
+            [processed, failed, processed + failed, stamp, run_id, stamp],
+        )
+        row = cursor.fetchone()
+    return (bool(row[0]), row[1]) if row else (False, 0)

@@ -9,6 +9,7 @@ from typing import BinaryIO
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from .employee_summary import employee_summaries_refresh
 from .inputs import mark_inputs_changed
 from .models import Client, Declaration, Employee, Environment, EnvironmentUser, UserIdentity
 from .snapshot_digest import content_digest, unchanged_snapshot
@@ -83,6 +84,7 @@ def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = 
             mark_inputs_changed(customer_ids=changed_customers)
             if changed_customers:  # an unchanged snapshot leaves the summary as it is
                 user_summaries_refresh(customer_ids=changed_customers, now=now)
+                employee_summaries_refresh(customer_ids=changed_customers)
     except (IntegrityError, DataError) as exc:
         # Parsing should have refused anything the database would; this keeps a miss a clear refusal.
         names = ", ".join(snapshot.source_name for snapshot in snapshots)
@@ -280,6 +282,7 @@ def environment_save(*, environment: Environment) -> Environment:
         mark_inputs_changed(customer_ids=[environment.customer_id, before])
         # Its users count elsewhere now: the summaries of the customers it left and joined.
         user_summaries_refresh(customer_ids={environment.customer_id, before} - {None})
+        employee_summaries_refresh(customer_ids={environment.customer_id, before})
     return environment
 
 
@@ -288,6 +291,7 @@ def environment_delete(*, environment: Environment) -> None:
         environment.delete()
         mark_inputs_changed(customer_ids=[environment.customer_id])
         user_summaries_refresh(customer_ids=[environment.customer_id])
+        employee_summaries_refresh(customer_ids=[environment.customer_id])
 
 
 def environment_users_set_blocked(

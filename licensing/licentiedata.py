@@ -84,15 +84,17 @@ class OverviewGroup:
     rows: list[OverviewRow]
 
 
-def license_overview(customer: Customer) -> tuple[LicenseReport, list[OverviewGroup]]:
+def license_overview(customer: Customer, *, charts: bool = True) -> tuple[LicenseReport, list[OverviewGroup]]:
     """The Licentiedata grouped the way the portal shows it: "Per licentie", then per environment
     type (Productie, Test, Acceptatie, Demo), each line with its usage chart (cached per line and
-    count stamp). A fixed number of queries, whatever the size of the customer."""
+    count stamp; without `charts`, the rows have none: the page fetches them only for the rows it
+    has not rendered, licensing.overview_rows). A fixed number of queries, whatever the size of the
+    customer."""
     report = license_report(customer)
-    charts = cached_usage_charts(report.lines, counted_at=report.counted_at)
+    charts = cached_usage_charts(report.lines, counted_at=report.counted_at) if charts else {}
     by_scope: dict[str, list[OverviewRow]] = {scope: [] for scope in Scope.values}
     for line in report.lines:
-        by_scope[line.scope].append(OverviewRow(line=line, chart=charts[line.pk]))
+        by_scope[line.scope].append(OverviewRow(line=line, chart=charts.get(line.pk)))
     titles = {Scope.LICENSE.value: _("Per licentie")}
     groups = [
         OverviewGroup(scope=scope, title=titles.get(scope, label), rows=by_scope[scope])

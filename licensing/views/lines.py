@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from licensing.forms import LineQuantityForm, typed_quantity
 from licensing.licentiedata import license_overview
 from licensing.maintenance.cleanup import what_if
+from licensing.overview_rows import rendered_sections
 from licensing.recount import recount_customer
 from licensing.selectors import license_line_for, mutation_history
 from licensing.services import (
@@ -28,11 +29,13 @@ MUTATIONS_PER_PAGE = 25
 @require_GET
 @for_current_customer()
 def overview(request, membership):
-    report, groups = license_overview(membership.customer)
+    report, groups = license_overview(membership.customer, charts=False)
+    can_change = membership.is_beheerder
+    sections = rendered_sections(groups, counted_at=report.counted_at, can_change=can_change)
     return render(
         request,
         "licensing/overview.html",
-        {"report": report, "groups": groups, "can_change": membership.is_beheerder},
+        {"report": report, "groups": groups, "sections": sections, "can_change": can_change},
     )
 
 

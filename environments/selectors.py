@@ -13,6 +13,7 @@ from uuid import UUID
 from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portal.models import Customer
 from portal.selectors import as_id
@@ -128,6 +129,11 @@ class TypeSummary:
     counts_as: str
     blocked: bool
     coworker: bool
+    # What a page shows of it, worded here (cheaper than in the template, row by row): "2 omgevingen",
+    # "telt als P I, geblokkeerd" and its environments with their marks, "O12345AA: P I; O12345AB: P".
+    environments_text: str = ""
+    counting_text: str = ""
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,26 +157,45 @@ def mark_of(mask: int) -> str:
     return ", ".join(parts)
 
 
+def _counting_text(counts_as: str, blocked: bool, coworker: bool) -> str:
+    parts = [f"{_('telt als')} {counts_as}" if counts_as else str(_("telt niet"))]
+    if blocked:
+        parts.append(str(_("geblokkeerd")))
+    if coworker:
+        parts.append(str(_("meewerkgebruiker")))
+    return ", ".join(parts)
+
+
 def _type_summaries(environments: list[Environment], masks: list[int | None]) -> list[TypeSummary]:
     summaries = []
     for value, label in EnvironmentType.choices:
-        present = [mask for env, mask in zip(environments, masks, strict=True) if env.type == value and mask]
-        if not present:
+        pairs = [
+            (env, mask) for env, mask in zip(environments, masks, strict=True) if env.type == value and mask
+        ]
+        if not pairs:
             continue
+        present = [mask for _env, mask in pairs]
         # By the counting rules: any environment of the type where the user is neither blocked nor a
         # coworker makes it count there, once.
         counted = 0
         for mask in present:
             if mask_counts(mask):
                 counted |= mask
+        counts_as = " ".join(letter for bit, letter in ACCESS_LETTERS if counted & bit)
+        blocked = any(mask & BLOCKED for mask in present)
+        coworker = any(mask & COWORKER for mask in present)
         summaries.append(
             TypeSummary(
                 type=value,
                 label=label,
                 environments=len(present),
-                counts_as=" ".join(letter for bit, letter in ACCESS_LETTERS if counted & bit),
-                blocked=any(mask & BLOCKED for mask in present),
-                coworker=any(mask & COWORKER for mask in present),
+                counts_as=counts_as,
+                blocked=blocked,
+                coworker=coworker,
+                environments_text=ngettext("%(count)s omgeving", "%(count)s omgevingen", len(present))
+                % {"count": len(present)},
+                counting_text=_counting_text(counts_as, blocked, coworker),
+                where="; ".join(f"{env.code}: {mark_of(mask)}" for env, mask in pairs),
             )
         )
     return summaries

@@ -1,6 +1,6 @@
-"""Licentiedata's rows are rendered once per line and state (licensing.overview_rows): a second view renders
-no row and builds no chart, and a change of what a row shows (a mutation, a recount, the reader's right to
-change, the language) shows at once."""
+"""Licentiedata's rows (licensing.overview_rows) and a line's chart are rendered once per line and
+state: a second view renders no row and builds no chart, and a change of what it shows (a mutation, a
+recount, the reader's right to change, the language) shows at once."""
 
 import re
 
@@ -67,3 +67,16 @@ def test_the_rows_differ_for_a_reader_who_may_not_change_and_per_language(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(URL).content.decode()
     assert 'data-label="In use"' in english
+
+
+def test_a_lines_page_renders_its_chart_once_per_state(client, beheerder, line):
+    client.force_login(beheerder.user)
+    url = reverse("licensing:line_detail", args=[line.id])
+    first = client.get(url)
+    assert "licensing/_usage_chart.html" in rendered(first)
+    second = client.get(url)
+    assert "licensing/_usage_chart.html" not in rendered(second)
+    figure = re.search(r'<figure class="usage-chart">.*?</figure>', second.content.decode(), flags=re.S)
+    assert figure and figure.group(0) in first.content.decode()
+    line_change_quantity(line=line, by=beheerder, quantity=3)
+    assert "licensing/_usage_chart.html" in rendered(client.get(url))

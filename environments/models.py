@@ -287,3 +287,50 @@ class UserSummaryTotals(models.Model):
 
     def __str__(self) -> str:
         return str(self.customer_id)
+
+
+class EmployeeSummary(models.Model):
+    """One employee (GUID) of a customer across its active environments, kept by
+    `environments.employee_summary` where the data changes (the import, environment changes), so that
+    the Medewerkers tab reads one indexed slice instead of grouping every employee row.
+
+    `presence` maps environment id to 1 (out of service there) or 3 (in service); `users` lists the
+    codes of the user accounts of this employee, once per identity, in identity order.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    guid = models.UUIDField()
+    name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=30, blank=True)
+    serving = models.BooleanField(default=False)
+    presence = models.JSONField(default=dict)
+    users = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("medewerkeroverzicht")
+        verbose_name_plural = _("medewerkeroverzichten")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "guid"], name="one_employee_summary_per_guid"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "name", "guid"], name="employee_summary_by_name"),
+            models.Index(fields=["customer", "serving", "name", "guid"], name="employee_summary_serving"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.guid}"
+
+
+class EmployeeSummaryTotals(models.Model):
+    """A customer's number of employees (GUIDs) in its active environments, and of those in service."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    employees = models.PositiveIntegerField(default=0)
+    serving = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("totalen medewerkers")
+        verbose_name_plural = _("totalen medewerkers")
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

@@ -10,15 +10,24 @@ count.
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portal.models import Customer
 from portal.selectors import as_id
 
-from .models import Employee, Environment, EnvironmentUser, UserSummary, UserSummaryTotals
-from .summary import ACCESS_FLAGS, BLOCKED, COWORKER, INSITE, OUTSITE, PRESENT, PROFIT, flag_bit
+from .models import (
+    Employee,
+    EmployeeSummary,
+    EmployeeSummaryTotals,
+    Environment,
+    EnvironmentUser,
+    UserSummary,
+    UserSummaryTotals,
+)
+from .summary import ACCESS_FLAGS, BLOCKED, COWORKER, INSITE, OUTSITE, PROFIT
 from .vocabulary import EnvironmentType, UserKind, employee_kind_label, user_counts
 
 ACCESS_LETTERS = ((PROFIT, "P"), (INSITE, "I"), (OUTSITE, "O"))
@@ -120,6 +129,11 @@ class TypeSummary:
     counts_as: str
     blocked: bool
     coworker: bool
+    # What a page shows of it, worded here (cheaper than in the template, row by row): "2 omgevingen",
+    # "telt als P I, geblokkeerd" and its environments with their marks, "O12345AA: P I; O12345AB: P".
+    environments_text: str = ""
+    counting_text: str = ""
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,26 +157,45 @@ def mark_of(mask: int) -> str:
     return ", ".join(parts)
 
 
+def _counting_text(counts_as: str, blocked: bool, coworker: bool) -> str:
+    parts = [f"{_('telt als')} {counts_as}" if counts_as else str(_("telt niet"))]
+    if blocked:
+        parts.append(str(_("geblokkeerd")))
+    if coworker:
+        parts.append(str(_("meewerkgebruiker")))
+    return ", ".join(parts)
+
+
 def _type_summaries(environments: list[Environment], masks: list[int | None]) -> list[TypeSummary]:
     summaries = []
     for value, label in EnvironmentType.choices:
-        present = [mask for env, mask in zip(environments, masks, strict=True) if env.type == value and mask]
-        if not present:
+        pairs = [
+            (env, mask) for env, mask in zip(environments, masks, strict=True) if env.type == value and mask
+        ]
+        if not pairs:
             continue
+        present = [mask for _env, mask in pairs]
         # By the counting rules: any environment of the type where the user is neither blocked nor a
         # coworker makes it count there, once.
         counted = 0
         for mask in present:
             if mask_counts(mask):
                 counted |= mask
+        counts_as = " ".join(letter for bit, letter in ACCESS_LETTERS if counted & bit)
+        blocked = any(mask & BLOCKED for mask in present)
+        coworker = any(mask & COWORKER for mask in present)
         summaries.append(
             TypeSummary(
                 type=value,
                 label=label,
                 environments=len(present),
-                counts_as=" ".join(letter for bit, letter in ACCESS_LETTERS if counted & bit),
-                blocked=any(mask & BLOCKED for mask in present),
-                coworker=any(mask & COWORKER for mask in present),
+                counts_as=counts_as,
+                blocked=blocked,
+                coworker=coworker,
+                environments_text=ngettext("%(count)s omgeving", "%(count)s omgevingen", len(present))
+                % {"count": len(present)},
+                counting_text=_counting_text(counts_as, blocked, coworker),
+                where="; ".join(f"{env.code}: {mark_of(mask)}" for env, mask in pairs),
             )
         )
     return summaries
@@ -334,41 +367,29 @@ class EmployeeRow:
 @dataclass
 class EmployeeList:
     environments: list[Environment]
-    rows: QuerySet
+    rows: QuerySet | KnownCount
 
     def as_rows(self, values) -> list[EmployeeRow]:
-        values = list(values)
-        # The user accounts of this page's employees: one query, however long the page.
-        # A user code once per employee, case-insensitively, as it is counted.
-        users: dict[UUID, dict[str, str]] = {}
-        guids = [row["guid"] for row in values]
-        if guids:
-            for guid, code in (
-                EnvironmentUser.objects.filter(environment__in=self.environments, employee_guid__in=guids)
-                .values_list("employee_guid", "code")
-                .order_by("identity__code", "code")
-            ):
-                users.setdefault(guid, {}).setdefault(code.lower(), code)
-        out_of_service = str(_("uit dienst"))
+        out_of_service, in_service = str(_("uit dienst")), str(_("in dienst"))
         result = []
         for row in values:
-            marks = [row[f"env_{environment.id}"] for environment in self.environments]
+            marks = [row.presence.get(str(environment.id), 0) for environment in self.environments]
             result.append(
                 EmployeeRow(
-                    guid=row["guid"],
-                    name=row["shown_name"],
-                    kind=employee_kind_label(row["shown_kind"]),
-                    in_service=bool(row["serving"]),
+                    guid=row.guid,
+                    name=row.name,
+                    kind=employee_kind_label(row.kind),
+                    in_service=row.serving,
                     presences=[
                         Presence(
                             environment=env,
-                            mark=str(_("in dienst")) if mark & IN_SERVICE else out_of_service,
+                            mark=in_service if mark & IN_SERVICE else out_of_service,
                             counts=bool(mark & IN_SERVICE),
                         )
                         for env, mark in zip(self.environments, marks, strict=True)
                         if mark
                     ],
-                    users=list(users.get(row["guid"], {}).values()),
+                    users=row.users,
                 )
             )
         return result
@@ -376,29 +397,24 @@ class EmployeeList:
 
 def customer_employees(customer: Customer, employee_filter: EmployeeFilter | None = None) -> EmployeeList:
     """The customer's employees per GUID in its active environments; counted as an employee when in
-    service in at least one of them."""
+    service in at least one of them.
+
+    Read from the employee summary (environments.employee_summary): a page is one indexed slice by name,
+    and its count the stored number unless a search narrows it (then the search's semi-join counts).
+    """
     employee_filter = employee_filter or EmployeeFilter()
     environments = active_environments(customer)
-    rows = Employee.objects.filter(environment__in=[e.id for e in environments])
+    rows = EmployeeSummary.objects.filter(customer=customer)
+    if employee_filter.in_service is not None:
+        rows = rows.filter(serving=employee_filter.in_service)
+    rows = rows.order_by("name", "guid")
     if employee_filter.search:
         search = employee_filter.search
-        matching = rows.filter(Q(name__icontains=search) | Q(guid__icontains=search)).values("guid")
-        rows = rows.filter(guid__in=matching)
-    in_service = Case(
-        When(in_service=True, then=Value(PRESENT | IN_SERVICE)),
-        default=Value(PRESENT),
-        output_field=IntegerField(),
-    )
-    rows = (
-        rows.values("guid")
-        .annotate(
-            shown_name=Max("name"),
-            shown_kind=Max("kind"),
-            serving=Max(flag_bit(Q(in_service=True), 1)),
-            **mask_per_environment(environments, in_service),
+        matching = Employee.objects.filter(environment__in=[e.id for e in environments]).filter(
+            Q(name__icontains=search) | Q(guid__icontains=search)
         )
-        .order_by("shown_name", "guid")
-    )
-    if employee_filter.in_service is not None:
-        rows = rows.filter(serving=1 if employee_filter.in_service else 0)
-    return EmployeeList(environments=environments, rows=rows)
+        return EmployeeList(environments=environments, rows=rows.filter(guid__in=matching.values("guid")))
+    totals = EmployeeSummaryTotals.objects.filter(customer=customer)
+    employees, serving = totals.values_list("employees", "serving").first() or (0, 0)
+    total = {None: employees, True: serving, False: employees - serving}[employee_filter.in_service]
+    return EmployeeList(environments=environments, rows=KnownCount(rows, total))

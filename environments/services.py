@@ -8,6 +8,7 @@ from typing import BinaryIO
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
+from .employee_summary import employee_summaries_refresh
 from .inputs import mark_inputs_changed
 from .models import Environment, EnvironmentUser
 from .snapshot_bulk import DATA_MODELS
@@ -82,6 +83,7 @@ def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = 
             touched = store_snapshots(snapshots=snapshots, environments=environments, now=now)
             if touched:  # an unchanged snapshot leaves the summary as it is
                 user_summaries_refresh(customer_ids=touched, now=now, touched=touched)
+                employee_summaries_refresh(customer_ids=touched)
     except (IntegrityError, DataError) as exc:
         # Parsing should have refused anything the database would; this keeps a miss a clear refusal.
         names = ", ".join(snapshot.source_name for snapshot in snapshots)
@@ -155,6 +157,7 @@ def environment_save(*, environment: Environment) -> Environment:
         mark_inputs_changed(customer_ids=[environment.customer_id, before])
         # Its users count elsewhere now: the summaries of the customers it left and joined.
         user_summaries_refresh(customer_ids={environment.customer_id, before} - {None})
+        employee_summaries_refresh(customer_ids={environment.customer_id, before})
     return environment
 
 
@@ -163,6 +166,7 @@ def environment_delete(*, environment: Environment) -> None:
         environment.delete()
         mark_inputs_changed(customer_ids=[environment.customer_id])
         user_summaries_refresh(customer_ids=[environment.customer_id])
+        employee_summaries_refresh(customer_ids=[environment.customer_id])
 
 
 def environment_users_set_blocked(

@@ -89,13 +89,17 @@ class OverviewGroup:
     rows: list[OverviewRow]
 
 
-def license_overview(customer: Customer) -> tuple[LicenseReport, list[OverviewGroup], Decimal | None]:
+def license_overview(
+    customer: Customer, *, charts: bool = True
+) -> tuple[LicenseReport, list[OverviewGroup], Decimal | None]:
     """The Licentiedata grouped the way the portal shows it: "Per licentie", then per environment
     type (Productie, Test, Acceptatie, Demo), each line with its usage chart (cached per line and
-    count stamp) and its monthly price, and the license's monthly total of the priced lines (None when
-    no line has a price). A fixed number of queries, whatever the size of the customer."""
+    count stamp; without `charts`, the rows have none: the page fetches them only for the rows it
+    has not rendered, licensing.overview_rows) and its monthly price, and the license's monthly total
+    of the priced lines (None when no line has a price). A fixed number of queries, whatever the size
+    of the customer."""
     report = license_report(customer)
-    charts = cached_usage_charts(report.lines, counted_at=report.counted_at)
+    charts = cached_usage_charts(report.lines, counted_at=report.counted_at) if charts else {}
     schedules = schedules_in_effect(edition=report.license.edition) if report.license else {}
     by_scope: dict[str, list[OverviewRow]] = {scope: [] for scope in Scope.values}
     prices = []
@@ -104,7 +108,7 @@ def license_overview(customer: Customer) -> tuple[LicenseReport, list[OverviewGr
         price = price_for(line.maximum, schedule) if schedule else None
         if price is not None:
             prices.append(price)
-        by_scope[line.scope].append(OverviewRow(line=line, chart=charts[line.pk], price=price))
+        by_scope[line.scope].append(OverviewRow(line=line, chart=charts.get(line.pk), price=price))
     titles = {Scope.LICENSE.value: _("Per licentie")}
     groups = [
         OverviewGroup(scope=scope, title=titles.get(scope, label), rows=by_scope[scope])

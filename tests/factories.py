@@ -8,6 +8,7 @@ import uuid
 import factory
 from django.contrib.auth import get_user_model
 
+from environments.employee_summary import employee_summaries_refresh
 from environments.models import (
     Client,
     Declaration,
@@ -99,8 +100,9 @@ def identity(code: str) -> UserIdentity:
 
 
 class SummarisedFactory(factory.django.DjangoModelFactory):
-    """Environment data made directly, not through an import: the unique-user summary is kept as an
-    import keeps it (environments.summary), so the pages see the rows."""
+    """Environment data made directly, not through an import: the unique-user and employee summaries
+    are kept as an import keeps them (environments.summary, environments.employee_summary), so the pages
+    see the rows."""
 
     class Meta:
         abstract = True
@@ -110,6 +112,7 @@ class SummarisedFactory(factory.django.DjangoModelFactory):
         row = super()._create(model_class, *args, **kwargs)
         customer_id = row.environment.customer_id
         user_summaries_refresh(customer_ids=[customer_id], identity_ids=cls._touched(row, customer_id))
+        employee_summaries_refresh(customer_ids=[customer_id])
         return row
 
 

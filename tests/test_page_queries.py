@@ -32,7 +32,7 @@ PAGES = {
     "licensing:warnings": 8,
     "licensing:signals": 8,
     "licensing:maintenance": 8,
-    "licensing:maintenance_employees": 9,
+    "licensing:maintenance_employees": 8,
     "licensing:maintenance_cleanup": 8,
     "licensing:maintenance_log": 7,
     "licensing:maintenance_user": 7,

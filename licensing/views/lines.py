@@ -12,6 +12,7 @@ from licensing.approvals.services import PendingChangeExists, change_or_propose
 from licensing.forms import LineQuantityForm, typed_quantity
 from licensing.licentiedata import license_overview
 from licensing.maintenance.cleanup import what_if
+from licensing.overview_rows import rendered_sections
 from licensing.pricing.money import format_money
 from licensing.pricing.selectors import schedule_for
 from licensing.pricing.tiers import price_for
@@ -33,15 +34,17 @@ MUTATIONS_PER_PAGE = 25
 @require_GET
 @for_current_customer()
 def overview(request, membership):
-    report, groups, total = license_overview(membership.customer)
+    report, groups, total = license_overview(membership.customer, charts=False)
     waiting = open_by_line(membership.customer)
     for group in groups:
         for row in group.rows:
             row.line.pending_change = waiting.get(row.line.pk)
+    can_change = membership.is_beheerder
+    sections = rendered_sections(groups, counted_at=report.counted_at, can_change=can_change)
     return render(
         request,
         "licensing/overview.html",
-        {"report": report, "groups": groups, "total": total, "can_change": membership.is_beheerder},
+        {"report": report, "groups": groups, "sections": sections, "total": total, "can_change": can_change},
     )
 
 

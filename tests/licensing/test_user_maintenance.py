@@ -72,6 +72,13 @@ def test_it_shows_per_environment_type_what_the_user_counts_as(client, beheerder
         (environments["T1"].code, "O, geblokkeerd"),
         (environments["A1"].code, "P, meewerkgebruiker"),
     ]
+    # What the page shows per type, worded once in Python.
+    o1, o2, t1, a1 = (environments[name].code for name in ("O1", "O2", "T1", "A1"))
+    assert [(t.environments_text, t.counting_text, t.where) for t in row.types] == [
+        ("2 omgevingen", "telt als P, geblokkeerd", f"{o1}: P I, geblokkeerd; {o2}: P"),
+        ("1 omgeving", "telt niet, geblokkeerd", f"{t1}: O, geblokkeerd"),
+        ("1 omgeving", "telt niet, meewerkgebruiker", f"{a1}: P, meewerkgebruiker"),
+    ]
 
 
 def test_it_leaves_out_decommissioned_environments_and_other_customers(

@@ -4,8 +4,11 @@ Builds issue 14's customer (six snapshots of 5,000 users: 8,000 unique users, 30
 `--scale` times its size, through the snapshot import; starts gunicorn (2 workers, bench_api's server)
 with the no-op view added (benchmarks.pages_settings); and measures each page and the no-op with a load
 generator in a second process (benchmarks.page_load): the p50 of one client, the p95 of 50 concurrent
-clients. One line per page with both and their ratios to the no-op, and the larger customer's times
-against the smaller's; the last line gives the worst of each.
+clients, the page taking turns (a few requests each) with the no-op and with the larger customer's same
+page, so that the machine's changing load weighs on a page and its yardsticks alike. One line per page
+with both and their ratios to the no-op measured beside it, and the larger customer's times against the
+smaller's; the last line gives the worst of each. The database is analysed after the build,
+as autovacuum would soon after such imports.
 """
 
 import json
@@ -15,10 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from functools import partial
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.urls import reverse
 
 from benchmarks import api_load, pages_data, server
@@ -29,6 +32,8 @@ from benchmarks.pages_urls import NO_OP_PATH
 SETTINGS = "benchmarks.pages_settings"
 FAILED = "{count} of {total} requests to {what} failed; the first: {status} {detail}"
 LOAD_TIMEOUT_MARGIN = 60
+# The smaller and the larger customer take turns in this many rounds per page (one client, then many).
+ROUNDS, CONCURRENT_ROUNDS = 4, 2
 
 
 def portal_pages(customer: pages_data.BenchCustomer) -> list[tuple[str, str]]:
@@ -119,6 +124,10 @@ class Command(BaseCommand):
                 f"(built in {time.monotonic() - started:.1f}s)"
             )
             customers.append(customer)
+        # The statistics autovacuum would gather minutes after such imports: the pages are measured with
+        # the plans of a settled database, not of tables PostgreSQL has not seen filled yet.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stderr.write(f"starting gunicorn ({server.WORKERS} workers, {server.WORKER_CLASS})")
         self.clients = options["clients"]
         self.stdout.write(
@@ -181,28 +190,64 @@ class Command(BaseCommand):
             )
         return answer["seconds"]
 
-    def _measure(self, port: int, customer, name: str, path: str, options) -> tuple[float, float]:
-        """(p50 with one client, p95 with the clients) of one page of one customer, after a warm-up."""
-        self.stderr.write(f"{customer.number} {name}: {path}")
-        load = partial(self._load, port, customer, path, seconds=options["seconds"])
+    def _measure(self, port: int, customers: list, name: str, paths: list[str], options) -> list[tuple]:
+        """[(p50 with one client, p95 with the clients)] of one page for each customer, after a warm-up.
+
+        The customers take turns, a few requests each (ROUNDS), so that a change in the machine's load
+        during the measurement weighs on both alike: their ratio is what the growth figure compares."""
         clients = options["clients"]
-        load(requests=max(2, clients // 5), clients=clients)
-        single = load(requests=options["requests"], clients=1)
-        many = load(requests=options["concurrent_requests"], clients=clients)
-        return median(single), api_load.p95(many)
+        single = [[] for _ in customers]
+        many = [[] for _ in customers]
+        for customer, path in zip(customers, paths, strict=True):
+            self.stderr.write(f"{customer.number} {name}: {path}")
+            self._load(
+                port,
+                customer,
+                path,
+                requests=max(2, clients // 5),
+                clients=clients,
+                seconds=options["seconds"],
+            )
+        for times, requests, clients_now, rounds in (
+            (single, options["requests"], 1, ROUNDS),
+            (many, options["concurrent_requests"], clients, CONCURRENT_ROUNDS),
+        ):
+            for turn in range(rounds):
+                # Each round's share of the requests (the first rounds take the remainder).
+                share = requests // rounds + (1 if turn < requests % rounds else 0)
+                if not share:
+                    continue
+                for n, (customer, path) in enumerate(zip(customers, paths, strict=True)):
+                    times[n] += self._load(
+                        port,
+                        customer,
+                        path,
+                        requests=share,
+                        clients=min(clients_now, share),
+                        seconds=options["seconds"] / rounds,
+                    )
+        return [(median(one), api_load.p95(all_)) for one, all_ in zip(single, many, strict=True)]
 
     def _measure_all(self, port: int, customers: list, options) -> None:
-        """The no-op and then each page, for both customers in turn, a line per page as it is done."""
+        """The no-op and then each page, a line per page as it is done. Each page is measured taking
+        turns with the no-op and with the larger customer's same page, and its ratios are to that no-op:
+        the machine's load at that moment weighs on the page and its yardstick alike."""
         small, large = customers
         scale = options["scale"]
-        pages = [("no-op", "/" + NO_OP_PATH), *portal_pages(small)]
-        large_paths = dict([("no-op", "/" + NO_OP_PATH), *portal_pages(large)])
+        no_op_path = "/" + NO_OP_PATH
+        pages = [("no-op", no_op_path), *portal_pages(small)]
+        large_paths = dict([("no-op", no_op_path), *portal_pages(large)])
         worst, worst_growth = (0.0, ""), (0.0, "")
-        no_op = None
         for name, path in pages:
-            p50, p95 = self._measure(port, small, name, path, options)
-            large_p50, large_p95 = self._measure(port, large, name, large_paths[name], options)
-            no_op = no_op or (p50, p95)
+            if name == "no-op":
+                (p50, p95), (large_p50, large_p95) = self._measure(
+                    port, [small, large], name, [path, no_op_path], options
+                )
+                no_op = (p50, p95)
+            else:
+                no_op, (p50, p95), (large_p50, large_p95) = self._measure(
+                    port, [small, small, large], name, [no_op_path, path, large_paths[name]], options
+                )
             ratio_p50, ratio_p95, growth = p50 / no_op[0], p95 / no_op[1], large_p50 / p50
             self.stdout.write(
                 f"page {name:<12} {path:<36} p50 {p50 * 1000:7.1f}ms ratio {ratio_p50:5.2f}; "

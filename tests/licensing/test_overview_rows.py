@@ -8,9 +8,11 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from licensing.approvals.models import ChangeKind, PendingChange
 from licensing.models import License
 from licensing.services import line_change_quantity
 from tests.factories import LicenseLineFactory
+from tests.licensing.pricing_factories import price_list
 
 URL = reverse("licensing:overview")
 ROW = "licensing/_overview_row.html"
@@ -80,3 +82,25 @@ def test_a_lines_page_renders_its_chart_once_per_state(client, beheerder, line):
     assert figure and figure.group(0) in first.content.decode()
     line_change_quantity(line=line, by=beheerder, quantity=3)
     assert "licensing/_usage_chart.html" in rendered(client.get(url))
+
+
+def test_a_new_price_list_and_an_open_four_eyes_change_show_at_once(client, beheerder, line, customer_a):
+    client.force_login(beheerder.user)
+    before = next(row for row in rows(client.get(URL)) if row.startswith(f'<tr id="line-{line.id}"'))
+    assert "—" in before and "wacht op goedkeuring" not in before
+
+    price_list(edition=line.license.edition)  # € 16,50 a user up to 25
+    PendingChange.objects.create(
+        customer=customer_a,
+        kind=ChangeKind.QUANTITY,
+        line=line,
+        quantity=12,
+        old_maximum=10,
+        requested_by=beheerder,
+        requested_by_user=beheerder.user,
+        requested_by_name=beheerder.email,
+    )
+    after = next(row for row in rows(client.get(URL)) if row.startswith(f'<tr id="line-{line.id}"'))
+
+    assert "€ 165,00" in after  # 10 users at € 16,50
+    assert "Naar 12: wacht op goedkeuring" in after

@@ -205,23 +205,18 @@ def change_quantity(
             return problems.problem(request, 404)
 
         def perform() -> Answer:
-            actor = KeyActor(customer_id=api_key.customer_id, name=api_key.name)
+            change = {
+                "line": line,
+                "by": KeyActor(customer_id=api_key.customer_id, name=api_key.name),
+                "quantity": payload.quantity,
+                "acknowledge_deviation": payload.acknowledge_deviation,
+            }
             try:
                 if payload.dry_run:
-                    outcome = try_change(
-                        line=line,
-                        by=actor,
-                        quantity=payload.quantity,
-                        acknowledge_deviation=payload.acknowledge_deviation,
-                    )
+                    outcome = try_change(**change)
                 else:
                     outcome = change_or_propose(
-                        line=line,
-                        by=actor,
-                        quantity=payload.quantity,
-                        acknowledge_deviation=payload.acknowledge_deviation,
-                        replace=payload.replace_pending,
-                        key_maker=api_key.created_by,
+                        **change, replace=payload.replace_pending, key_maker=api_key.created_by
                     )
             except QuantityOutOfRange as refusal:
                 response = problems.domain_problem(request, refusal)

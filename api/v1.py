@@ -17,6 +17,7 @@ from .auth import ApiKeyAuth
 from .models import ApiScope
 from .problems import PROBLEM_SCHEMA, problem_responses
 from .schemas import LicentiedataOut, PingOut
+from .snapshot_push import router as snapshot_router
 from .writes import router as writes_router
 
 DESCRIPTION = """The Licentieportaal's HTTP API. Every call carries `Authorization: Bearer <key>`: an API key
@@ -95,6 +96,7 @@ def ping(request):
 
 api.add_router("/", "api.reads.router")
 api.add_router("", writes_router)
+api.add_router("", snapshot_router)
 api.add_router("", approvals_router)
 
 

@@ -18,7 +18,7 @@ from django.utils import translation
 from api.models import ApiScope
 from api.problems import CONTENT_TYPE
 from api.services import revoke_environment_token
-from api.writes import ENVIRONMENT_OF_ADDRESS, OTHER_ENVIRONMENT, UNSUPPORTED_ENCODING
+from api.snapshot_push import ENVIRONMENT_OF_ADDRESS, OTHER_ENVIRONMENT, UNSUPPORTED_ENCODING
 from environments import snapshot_messages
 from environments.models import EnvironmentUser
 from tests.api.conftest import bearer
@@ -234,7 +234,7 @@ def test_above_the_limit_by_its_length_is_413_unread_and_changes_nothing(
         raise AssertionError("the body was read")
 
     with monkeypatch.context() as patch:
-        patch.setattr("api.writes.load_snapshot", unread)
+        patch.setattr("api.snapshot_push.load_snapshot", unread)
         response = put(client, token, data)
 
     assert response.status_code == 413

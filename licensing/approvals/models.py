@@ -1,5 +1,7 @@
 """A customer's four-eyes policy and the changes waiting for a second Beheerder."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,7 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from licensing.models import MAX_QUANTITY, LicenseLine, LicenseMutation
+from licensing.pricing.selectors import change_prices
 from portal.models import Contact, Customer
+
+from .texts import policy_rules, policy_summary
 
 
 class FourEyesPolicy(models.Model):
@@ -21,6 +26,11 @@ class FourEyesPolicy(models.Model):
     lowering = models.BooleanField(_("bij verlagen"), default=False)
     # A raise to more than this many units; None: raises never need approval (unless every_change).
     raise_above = models.PositiveIntegerField(_("bij verhogen boven"), null=True, blank=True)
+    # A raise to a monthly price (EUR, under the line's price list in effect) above this amount; a line
+    # without a price list is never covered by it. None: no such rule.
+    raise_above_amount = models.DecimalField(
+        _("bij verhogen boven maandbedrag"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     every_change = models.BooleanField(_("bij elke wijziging"), default=False)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
 
@@ -32,8 +42,13 @@ class FourEyesPolicy(models.Model):
                 condition=Q(enabled=False)
                 | Q(lowering=True)
                 | Q(every_change=True)
-                | Q(raise_above__isnull=False),
+                | Q(raise_above__isnull=False)
+                | Q(raise_above_amount__isnull=False),
                 name="four_eyes_enabled_covers_something",
+            ),
+            models.CheckConstraint(
+                condition=Q(raise_above_amount__isnull=True) | Q(raise_above_amount__gte=Decimal("0")),
+                name="four_eyes_raise_above_amount_not_negative",
             ),
             models.CheckConstraint(
                 condition=Q(raise_above__isnull=True) | Q(raise_above__lte=MAX_QUANTITY),
@@ -44,6 +59,11 @@ class FourEyesPolicy(models.Model):
     def __str__(self) -> str:
         return f"{self.customer.number}: {'on' if self.enabled else 'off'}"
 
+    @property
+    def rules_text(self) -> str:
+        fields = ("every_change", "lowering", "raise_above", "raise_above_amount")
+        return policy_rules({name: getattr(self, name) for name in fields})
+
     def covers(self, *, line: LicenseLine, quantity: int) -> bool:
         """True when changing `line` to `quantity` needs a second Beheerder."""
         if not self.enabled or quantity == line.maximum:
@@ -52,7 +72,19 @@ class FourEyesPolicy(models.Model):
             return True
         if self.lowering and quantity < line.maximum:
             return True
-        return self.raise_above is not None and quantity > line.maximum and quantity > self.raise_above
+        if quantity < line.maximum:
+            return False
+        if self.raise_above is not None and quantity > self.raise_above:
+            return True
+        return self.raise_above_amount is not None and self._price_above(line=line, quantity=quantity)
+
+    def _price_above(self, *, line: LicenseLine, quantity: int) -> bool:
+        """The line's monthly price after the change is above `raise_above_amount` (one query: the price
+        list in effect for its edition and item); False without a price list."""
+        prices = change_prices(
+            edition=line.license.edition, item=line.item, old_quantity=line.maximum, new_quantity=quantity
+        )
+        return prices is not None and prices.after > self.raise_above_amount
 
 
 class ChangeKind(models.TextChoices):
@@ -167,6 +199,11 @@ class PendingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer.number} {self.kind} {self.status}"
+
+    @property
+    def policy_text(self) -> str:
+        """The policy asked for (kind policy), as the list of changes and the e-mail show it."""
+        return policy_summary(self.policy)
 
     def is_open(self, now=None) -> bool:
         return self.status == ChangeStatus.OPEN and self.expires_at > (now or timezone.now())

@@ -9,6 +9,7 @@ and the pending change stays open, unchanged.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -155,11 +156,19 @@ def _mark(pending: PendingChange, status: str) -> None:
     pending.save(update_fields=["status", "decided_at"])
 
 
-POLICY_FIELDS = ("enabled", "lowering", "raise_above", "every_change")
+POLICY_FIELDS = ("enabled", "lowering", "raise_above", "raise_above_amount", "every_change")
+
+
+def _amount_text(amount: Decimal | str | None) -> str | None:
+    # The amount as a PendingChange's policy (JSON) and the security log keep it: "150.00".
+    return None if amount is None else str(Decimal(amount).quantize(Decimal("0.01")))
 
 
 def policy_values(policy: FourEyesPolicy) -> dict:
-    return {name: getattr(policy, name) for name in POLICY_FIELDS}
+    """The policy's rules as JSON keeps them (the amount as text)."""
+    values = {name: getattr(policy, name) for name in POLICY_FIELDS}
+    values["raise_above_amount"] = _amount_text(values["raise_above_amount"])
+    return values
 
 
 def propose_policy(
@@ -169,6 +178,7 @@ def propose_policy(
     enabled: bool,
     lowering: bool = False,
     raise_above: int | None = None,
+    raise_above_amount: Decimal | None = None,
     every_change: bool = False,
     ip: str | None = None,
 ) -> PendingChange | FourEyesPolicy:
@@ -179,13 +189,15 @@ def propose_policy(
         "enabled": enabled,
         "lowering": enabled and lowering,
         "raise_above": raise_above if enabled else None,
+        "raise_above_amount": _amount_text(raise_above_amount) if enabled else None,
         "every_change": enabled and every_change,
     }
     with transaction.atomic():
         Customer.objects.select_for_update().get(pk=customer.pk)
         if not _is_beheerder(by, customer.pk):
             raise PermissionDenied(NOT_BEHEERDER)
-        if enabled and not (wanted["lowering"] or wanted["every_change"] or raise_above is not None):
+        rules = ("lowering", "every_change", "raise_above", "raise_above_amount")
+        if enabled and not any(wanted[rule] not in (None, False) for rule in rules):
             raise ApprovalError(NEEDS_A_RULE)
         current = policy_for(customer.pk)
         if policy_values(current) == wanted or (not enabled and not current.enabled):
@@ -213,8 +225,14 @@ def propose_policy(
 
 def _apply_policy(*, customer: Customer, values: dict, by: Contact, ip: str | None, requested_by: str):
     policy, _created = FourEyesPolicy.objects.select_for_update().get_or_create(customer=customer)
+    # A change asked for before a rule existed does not name it: that rule is off.
+    values = {name: values.get(name) for name in POLICY_FIELDS}
     for name, value in values.items():
         setattr(policy, name, value)
+    amount = values["raise_above_amount"]
+    policy.raise_above_amount = None if amount is None else Decimal(amount)
+    for flag in ("enabled", "lowering", "every_change"):
+        setattr(policy, flag, bool(values[flag]))
     policy.save()
     security.record(
         customers=[customer],

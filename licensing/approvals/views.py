@@ -52,7 +52,11 @@ def policy(request, membership):
 
 
 def _initial(current) -> dict:
-    return {**services.policy_values(current), "enabled": "1" if current.enabled else "0"}
+    return {
+        **services.policy_values(current),
+        "enabled": "1" if current.enabled else "0",
+        "raise_above_amount": current.raise_above_amount,
+    }
 
 
 @require_safe

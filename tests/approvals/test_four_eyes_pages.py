@@ -67,7 +67,13 @@ def test_switching_it_on_waits_for_a_second_beheerder(customer_a, beheerder, twe
     response = logged_in(beheerder).post(POLICY, {"enabled": "1", "lowering": "on", "raise_above": "50"})
     assert response.status_code == 302
     change = PendingChange.objects.get(kind="policy")
-    assert change.policy == {"enabled": True, "lowering": True, "raise_above": 50, "every_change": False}
+    assert change.policy == {
+        "enabled": True,
+        "lowering": True,
+        "raise_above": 50,
+        "raise_above_amount": None,
+        "every_change": False,
+    }
     assert not FourEyesPolicy.objects.filter(enabled=True).exists()
     assert logged_in(tweede).post(approve_url(change)).status_code == 302
     policy = FourEyesPolicy.objects.get()

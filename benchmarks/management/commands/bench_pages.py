@@ -57,6 +57,9 @@ def portal_pages(customer: pages_data.BenchCustomer) -> list[tuple[str, str]]:
         ("user", reverse("licensing:maintenance_user", args=[identity])),
         ("contacts", reverse("portal:contacts")),
         ("api keys", reverse("apikeys:list")),
+        ("four eyes", reverse("licensing:four_eyes")),
+        ("pending", reverse("licensing:pending_changes")),
+        ("security log", reverse("portal:security_log")),
     ]
 
 

@@ -83,7 +83,9 @@ def import_snapshots(*, snapshots: list[ParsedSnapshot], now: datetime | None = 
             touched = store_snapshots(snapshots=snapshots, environments=environments, now=now)
             if touched:  # an unchanged snapshot leaves the summary as it is
                 user_summaries_refresh(customer_ids=touched, now=now, touched=touched)
-                employee_summaries_refresh(customer_ids=touched)
+                employee_summaries_refresh(
+                    customer_ids=touched, guids={customer: t.guids for customer, t in touched.items()}
+                )
     except (IntegrityError, DataError) as exc:
         # Parsing should have refused anything the database would; this keeps a miss a clear refusal.
         names = ", ".join(snapshot.source_name for snapshot in snapshots)
